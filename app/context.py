@@ -1,0 +1,17 @@
+"""What panels receive from the app: the poller and the data sources, nothing more."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.poller import Poller
+    from services.hardware.sources import HardwareSources
+
+
+@dataclass(frozen=True)
+class AppContext:
+    """Shared services handed to every panel factory."""
+
+    poller: "Poller"
+    hardware: "HardwareSources"
