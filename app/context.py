@@ -5,7 +5,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from app.navigation import Navigator
     from app.poller import Poller
+    from app.ssh_manager import SshManager
     from services.hardware.sources import HardwareSources
 
 
@@ -15,3 +17,5 @@ class AppContext:
 
     poller: "Poller"
     hardware: "HardwareSources"
+    ssh: "SshManager | None" = None
+    navigation: "Navigator | None" = None

@@ -6,8 +6,9 @@ Two kinds of topic:
 - a stream runs a long-lived iterable on its own thread and emits each item; when the
   stream fails it is reopened after a jittered exponential backoff.
 
-Workers never touch state: they emit the private ``_finished`` signal, which Qt queues
-to the GUI thread, where the bookkeeping happens and the public signals are emitted.
+Workers never touch state: they emit the private relay's ``finished`` signal, which Qt
+queues to the GUI thread, where the bookkeeping happens and the public signals are
+emitted. Call shutdown() before dropping a Poller.
 """
 from __future__ import annotations
 
@@ -53,24 +54,108 @@ class _StreamTopic:
     current: list = field(default_factory=list)  # the open stream, for close()
 
 
+class _Relay(QObject):
+    """Carries worker results to the GUI thread; a C++ child of its poller."""
+
+    finished = Signal(str, int, bool, object)
+
+
+class _Outbox:
+    """What worker threads hold instead of the poller.
+
+    A worker holding the poller could drop the last reference to it, and then the
+    poller and its timers would be destroyed on that worker thread (it crashed). The
+    relay is owned by the poller on the C++ side, so a worker's reference never
+    deletes anything; close(), called by Poller.shutdown(), takes the same lock as
+    emit(), so once shutdown returns no thread emits on a relay that may be dying.
+    """
+
+    def __init__(self, relay: _Relay):
+        self._relay = relay
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def emit(self, topic: str, generation: int, ok: bool, payload: Any) -> None:
+        """Queue one result to the GUI thread, unless the poller was shut down."""
+        with self._lock:  # emit() only posts an event: the lock is held briefly
+            if not self._closed:
+                self._relay.finished.emit(topic, generation, ok, payload)
+
+    def close(self) -> None:
+        """Stop every later emit()."""
+        with self._lock:
+            self._closed = True
+
+
+def _run_call(outbox: _Outbox, topic: str, generation: int, call: Callable[[], Any]) -> None:
+    try:
+        result = call()
+    except Exception as exc:  # noqa: BLE001 - every failure is reported as data
+        outbox.emit(topic, generation, False, exc)
+    else:
+        outbox.emit(topic, generation, True, result)
+
+
+def _stream_loop(outbox: _Outbox, topic: str, entry: _StreamTopic, open_stream, retry_base):
+    failures = 0
+    while not entry.stop.is_set():
+        try:
+            stream = open_stream()
+            entry.current[:] = [stream]
+            if entry.stop.is_set():
+                break
+            for item in stream:
+                if entry.stop.is_set():
+                    break
+                failures = 0
+                outbox.emit(topic, entry.generation, True, item)
+            else:
+                if not entry.stop.is_set():
+                    raise EOFError("stream ended")
+        except Exception as exc:  # noqa: BLE001 - reported, then retried
+            if entry.stop.is_set():
+                break
+            failures += 1
+            outbox.emit(topic, entry.generation, False, exc)
+            entry.stop.wait(backoff_delay(failures, retry_base, jitter=0.3))
+        finally:
+            _close_current(entry)
+
+
+def _close_current(entry: _StreamTopic) -> None:
+    for stream in entry.current:
+        close = getattr(stream, "close", None)
+        if close:
+            try:
+                close()
+            except Exception:  # noqa: BLE001 - closing is best effort
+                log.debug("closing stream failed", exc_info=True)
+    entry.current.clear()
+
+
 class Poller(QObject):
     """Schedules polls and streams by topic and emits their results on the GUI thread."""
 
     snapshot_ready = Signal(str, object)
     error_raised = Signal(str, object)
-    _finished = Signal(str, int, bool, object)
 
     def __init__(self, max_workers: int = 8, parent: QObject | None = None):
         super().__init__(parent)
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="poll")
         self._polls: dict[str, _Poll] = {}
         self._streams: dict[str, _StreamTopic] = {}
+        self._owners: dict[str, set[object]] = {}
         self._generation = 0
-        self._finished.connect(self._on_finished)
+        relay = _Relay(self)
+        relay.finished.connect(self._on_finished)
+        self._outbox = _Outbox(relay)
 
     # -- polls ---------------------------------------------------------------
-    def add_poll(self, topic: str, call: Callable[[], Any], interval: float) -> None:
+    def add_poll(
+        self, topic: str, call: Callable[[], Any], interval: float, owner: object = None
+    ) -> None:
         """Call `call` now and every `interval` seconds, replacing any same-named topic."""
+        self._claim(topic, owner)
         self.remove(topic)
         self._generation += 1
         timer = QTimer(self)
@@ -102,75 +187,63 @@ class Poller(QObject):
         if time.monotonic() < poll.not_before:
             return
         poll.in_flight = True
-        self._pool.submit(self._run_call, topic, poll.generation, poll.call)
-
-    def _run_call(self, topic: str, generation: int, call: Callable[[], Any]) -> None:
-        try:
-            result = call()
-        except Exception as exc:  # noqa: BLE001 - every failure is reported as data
-            self._finished.emit(topic, generation, False, exc)
-        else:
-            self._finished.emit(topic, generation, True, result)
+        self._pool.submit(_run_call, self._outbox, topic, poll.generation, poll.call)
 
     # -- streams -------------------------------------------------------------
     def add_stream(
-        self, topic: str, open_stream: Callable[[], Iterable[Any]], retry_base: float = 1.0
+        self,
+        topic: str,
+        open_stream: Callable[[], Iterable[Any]],
+        retry_base: float = 1.0,
+        owner: object = None,
     ) -> None:
         """Run open_stream() on its own thread, emitting each item; reopen on failure."""
+        self._claim(topic, owner)
         self.remove(topic)
         self._generation += 1
         entry = _StreamTopic(threading.Event(), self._generation)
         self._streams[topic] = entry
         thread = threading.Thread(
-            target=self._stream_loop,
-            args=(topic, entry, open_stream, retry_base),
+            target=_stream_loop,
+            args=(self._outbox, topic, entry, open_stream, retry_base),
             name=f"stream:{topic}",
             daemon=True,
         )
         thread.start()
 
     def ensure_stream(
-        self, topic: str, open_stream: Callable[[], Iterable[Any]], retry_base: float = 1.0
+        self,
+        topic: str,
+        open_stream: Callable[[], Iterable[Any]],
+        retry_base: float = 1.0,
+        owner: object = None,
     ) -> None:
         """Start a stream unless one with this topic already runs; panels share streams."""
+        self._claim(topic, owner)
         if topic not in self._streams:
             self.add_stream(topic, open_stream, retry_base)
 
-    def _stream_loop(self, topic, entry: _StreamTopic, open_stream, retry_base) -> None:
-        failures = 0
-        while not entry.stop.is_set():
-            try:
-                stream = open_stream()
-                entry.current[:] = [stream]
-                if entry.stop.is_set():
-                    break
-                for item in stream:
-                    if entry.stop.is_set():
-                        break
-                    failures = 0
-                    self._finished.emit(topic, entry.generation, True, item)
-                else:
-                    if not entry.stop.is_set():
-                        raise EOFError("stream ended")
-            except Exception as exc:  # noqa: BLE001 - reported, then retried
-                if entry.stop.is_set():
-                    break
-                failures += 1
-                self._finished.emit(topic, entry.generation, False, exc)
-                entry.stop.wait(backoff_delay(failures, retry_base, jitter=0.3))
-            finally:
-                self._close_current(entry)
+    # -- ownership -----------------------------------------------------------
+    # Several panels show the same host, and one SSH channel per host must serve them
+    # all: a topic started with an owner runs until its last owner releases it, so a
+    # panel switching away never stops a stream another panel still draws from.
+    def _claim(self, topic: str, owner: object) -> None:
+        if owner is not None:
+            self._owners.setdefault(topic, set()).add(owner)
 
-    @staticmethod
-    def _close_current(entry: _StreamTopic) -> None:
-        for stream in entry.current:
-            close = getattr(stream, "close", None)
-            if close:
-                try:
-                    close()
-                except Exception:  # noqa: BLE001 - closing is best effort
-                    log.debug("closing stream failed", exc_info=True)
-        entry.current.clear()
+    def release(self, topic: str, owner: object) -> None:
+        """Drop owner's claim on a topic; the topic stops once no owner is left."""
+        owners = self._owners.get(topic)
+        if owners is None or owner not in owners:
+            return
+        owners.discard(owner)
+        if not owners:
+            del self._owners[topic]
+            self.remove(topic)
+
+    def owners(self, topic: str) -> int:
+        """How many owners keep a topic alive."""
+        return len(self._owners.get(topic, ()))
 
     # -- common --------------------------------------------------------------
     def topics(self) -> list[str]:
@@ -178,18 +251,23 @@ class Poller(QObject):
         return [*self._polls, *self._streams]
 
     def remove(self, topic: str) -> None:
-        """Stop a poll or stream; a result still in flight is dropped."""
+        """Stop a poll or stream now, whoever owns it; a result in flight is dropped."""
         poll = self._polls.pop(topic, None)
         if poll:
             poll.timer.stop()
+            # The timeout lambda holds the poller; dropping it now keeps the deferred
+            # delete of the timer from being what frees the poller (a double delete).
+            poll.timer.timeout.disconnect()
             poll.timer.deleteLater()
         entry = self._streams.pop(topic, None)
         if entry:
             entry.stop.set()
-            self._close_current(entry)
+            _close_current(entry)
 
     def shutdown(self) -> None:
         """Stop everything; workers still running are abandoned, not waited for."""
+        self._outbox.close()
+        self._owners.clear()
         for topic in self.topics():
             self.remove(topic)
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -34,6 +34,12 @@ class DataAgeLabel(QLabel):
         self._error = None
         self.refresh()
 
+    def reset(self) -> None:
+        """Forget the last update and error, as before the first data (a new source)."""
+        self._updated_at = None
+        self._error = None
+        self.refresh()
+
     def mark_error(self, message: str) -> None:
         """Record a failed update; the old data stays but the error is shown."""
         self._error = message
