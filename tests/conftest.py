@@ -5,6 +5,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
 
+# The real SSH hosts (network namespaces + sshd) serve the SSH, GUI and Docker tests.
+pytest_plugins = ["tests.ssh.fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def lab_home(tmp_path, monkeypatch):

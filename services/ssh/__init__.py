@@ -1,0 +1,1 @@
+"""SSH hosts: targets from ssh_config, host-key checks, one shared transport per host."""
