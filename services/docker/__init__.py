@@ -1,0 +1,1 @@
+"""Docker engines: networks, endpoints, the host side (veths, bridges, NAT) and events."""

@@ -1,0 +1,185 @@
+"""Talks to one Docker engine through the docker SDK, imported only when first used."""
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from datetime import datetime, timezone
+from typing import Any
+
+from services.docker.engines import EngineTarget
+from services.docker.hostside import HostInspector
+from services.docker.model import NOT_VISIBLE, PENDING, DockerNetworksSnapshot, EngineInfo, NatTable
+from services.docker.parsers import parse_containers, parse_networks
+from services.docker.snapshot import merge_endpoints
+from services.errors import ServiceError, TargetUnavailable
+
+API_TIMEOUT = 10.0
+INSPECT_WORKERS = 4
+
+
+def _reason(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:300] or type(exc).__name__
+
+
+class DockerEngineClient:
+    """One engine's API: version, networks, containers and the event stream."""
+
+    def __init__(self, target: EngineTarget, timeout: float = API_TIMEOUT):
+        self.target = target
+        self._timeout = timeout
+        self._api: Any = None
+        self._version: dict = {}
+        self._pids: dict[str, int] = {}
+        self._inner_links: dict = {}
+
+    @property
+    def api(self) -> Any:
+        """The SDK's low-level APIClient, connected on first use."""
+        if self._api is None:
+            self._api = self._connect()
+        return self._api
+
+    def _connect(self) -> Any:
+        import docker  # heavy: imported only once an engine is actually used
+
+        try:
+            if self.target.dialer is not None:
+                from services.docker.dial import dialed_api_client
+
+                api = dialed_api_client(self.target.dialer, self._timeout)
+            else:
+                api = docker.APIClient(base_url=self.target.url, version="auto", timeout=self._timeout)
+            self._version = api.version()
+        except ServiceError:
+            raise  # e.g. an SSH host-key error: the app reacts to its type
+        except Exception as exc:  # noqa: BLE001 - SDK, requests, SSH and socket errors alike
+            raise TargetUnavailable(f"docker engine {self.target.name}: {_reason(exc)}") from exc
+        return api
+
+    def engine_info(self, state: str = "running", last_event_at: float | None = None) -> EngineInfo:
+        """Name, URL, state and version of the engine."""
+        version = self._version if isinstance(self._version, dict) else {}
+        return EngineInfo(
+            self.target.name,
+            self.target.url,
+            state,
+            str(version.get("Version", "")),
+            str(version.get("ApiVersion", "")),
+            last_event_at,
+        )
+
+    def _call(self, what: str, call, *args, **kwargs) -> Any:
+        try:
+            return call(*args, **kwargs)
+        except ServiceError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - SDK, requests and socket errors alike
+            raise TargetUnavailable(f"docker engine {self.target.name}: {what}: {_reason(exc)}") from exc
+
+    def snapshot(
+        self,
+        last_event_at: float | None = None,
+        host_side: bool = True,
+        previous: DockerNetworksSnapshot | None = None,
+    ) -> DockerNetworksSnapshot:
+        """Read networks, containers, and (unless host_side is False) the host side.
+
+        Without the host side, a previous snapshot's veths and NAT are carried over and
+        the status is 'reading…', so endpoints not seen before show as pending.
+        """
+        api = self.api
+        networks = parse_networks(self._call("networks", api.networks))
+        containers = parse_containers(self._call("containers", api.containers, all=True))
+        host_status, sides, nat = NOT_VISIBLE, {}, NatTable(NOT_VISIBLE)
+        if self.target.host_runner is not None and not host_side:
+            host_status, nat = PENDING, NatTable(PENDING)
+            if previous is not None:
+                sides, nat = previous.host_sides, previous.nat
+        elif self.target.host_runner is not None:
+            containers = self._with_pids(containers)
+            inspector = HostInspector(self.target.host_runner(), self.target.privilege_prefix)
+            view = inspector.read(containers, self._inner_links)
+            host_status, sides, nat = view.status, view.sides, view.nat
+        return DockerNetworksSnapshot(
+            engine=self.engine_info("running", last_event_at),
+            networks=merge_endpoints(networks, containers),
+            containers=containers,
+            host_sides=sides,
+            host_status=host_status,
+            nat=nat,
+            taken_at=time.time(),
+        )
+
+    def has_host_side(self) -> bool:
+        """True when the engine's host can be inspected (veths, bridges, nat table)."""
+        return self.target.host_runner is not None
+
+    def _with_pids(self, containers):
+        """Containers with their pid, which only `inspect` reports; pids are cached
+        until forget() is told the container started or stopped."""
+        present = {c.id for c in containers}
+        for gone in set(self._pids) - present:
+            del self._pids[gone]
+        unknown = [c.id for c in containers if c.state == "running" and c.id not in self._pids]
+        # Inspections are independent requests; a few in parallel hide their latency.
+        with ThreadPoolExecutor(max_workers=INSPECT_WORKERS) as pool:
+            for container_id, pid in zip(unknown, pool.map(self._pid_of, unknown)):
+                if pid:
+                    self._pids[container_id] = pid
+        return tuple(
+            replace(c, pid=self._pids[c.id]) if c.state == "running" and c.id in self._pids else c
+            for c in containers
+        )
+
+    def _pid_of(self, container_id: str) -> int | None:
+        """The container's pid, or None when it exited meanwhile."""
+        from docker.errors import NotFound
+
+        try:
+            detail = self._call("inspect", self.api.inspect_container, container_id)
+        except TargetUnavailable as exc:
+            if isinstance(exc.__cause__, NotFound):
+                return None
+            raise
+        (inspected,) = parse_containers([detail], "container inspect")
+        return inspected.pid
+
+    def forget(self, container_id: str) -> None:
+        """Drop what is cached about a container (its process started or ended)."""
+        self._pids.pop(container_id, None)
+
+    def engine_time(self) -> int | None:
+        """The engine's own clock in whole seconds (from /info), None if unreadable."""
+        info = self._call("info", self.api.info)
+        text = info.get("SystemTime") if isinstance(info, dict) else None
+        try:
+            moment = datetime.strptime(str(text)[:19], "%Y-%m-%dT%H:%M:%S")
+        except ValueError:
+            return None
+        return int(moment.replace(tzinfo=timezone.utc).timestamp())
+
+    def events(self, since: int | None) -> Any:
+        """The SDK's cancellable stream of decoded network and container events."""
+        return self._call(
+            "events", self.api.events, since=since, decode=True,
+            filters={"type": ["network", "container"]},
+        )
+
+    def close(self) -> None:
+        """Close the HTTP session."""
+        if self._api is not None:
+            try:
+                self._api.close()
+            except Exception:  # noqa: BLE001 - closing is best effort
+                pass
+            self._api = None
+
+
+def collect_snapshot(target: EngineTarget) -> DockerNetworksSnapshot:
+    """One blocking snapshot of an engine (for the CLI and the first paint)."""
+    client = DockerEngineClient(target)
+    try:
+        return client.snapshot()
+    finally:
+        client.close()
