@@ -12,7 +12,7 @@ import logging
 import sys
 from typing import Iterable
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
 
@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 # Bump when panels are renamed or removed so an incompatible saved layout is ignored.
 LAYOUT_VERSION = 1
+LEFT_WIDTH = 380  # default width of the left dock column, in pixels
 STATUS_MESSAGE_MS = 10_000
 DOCK_FEATURES = (
     QDockWidget.DockWidgetFeature.DockWidgetMovable
@@ -59,6 +60,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Ready")
         context.poller.error_raised.connect(self._show_error)
         self.resize(1280, 800)
+        self._share_width()
         # Captured before the user's layout is applied: "Reset layout" returns here.
         self._default_state = self.saveState(LAYOUT_VERSION)
         if settings is not None:
@@ -106,11 +108,25 @@ class MainWindow(QMainWindow):
         dock.setFeatures(DOCK_FEATURES)
         dock.setWidget(widget)
         self.addDockWidget(spec.area, dock)
+        beside = self._docks.get(spec.tab_with or "")
+        if beside is not None:
+            # The dock moved last is the visible tab: keep the earlier panel in front.
+            self.tabifyDockWidget(dock, beside)
         toggle = dock.toggleViewAction()
         if spec.shortcut:
             toggle.setShortcut(QKeySequence(spec.shortcut))
         self.view_menu.insertAction(self._panels_end, toggle)
         self._docks[spec.object_name] = dock
+
+    def _share_width(self) -> None:
+        # With no central widget the left and right areas split the window evenly;
+        # the plots need the width more than the hosts table and overview cards.
+        by_area = {self.dockWidgetArea(d): d for d in reversed(self._docks.values())}
+        left = by_area.get(Qt.DockWidgetArea.LeftDockWidgetArea)
+        right = by_area.get(Qt.DockWidgetArea.RightDockWidgetArea)
+        if left is not None and right is not None:
+            self.resizeDocks([left, right], [LEFT_WIDTH, self.width() - LEFT_WIDTH],
+                             Qt.Orientation.Horizontal)
 
     # -- access --------------------------------------------------------------
     def dock(self, object_name: str) -> QDockWidget:

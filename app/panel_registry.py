@@ -21,3 +21,4 @@ class PanelSpec:
     factory: Callable[["AppContext"], "QWidget"]
     area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea
     shortcut: str | None = None
+    tab_with: str | None = None  # default layout: a tab beside this panel, not a split

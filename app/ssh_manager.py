@@ -120,6 +120,10 @@ class SshManager(QObject):
         """The host of that name, or None."""
         return next((h for h in self._hosts if h.name == name), None)
 
+    def target(self, name: str):
+        """The SshTarget the app connects to for a host, or None when it is unknown."""
+        return self._targets.get(name)
+
     def groups(self) -> list[str]:
         """Group names in use."""
         return sorted({h.group for h in self._hosts if h.group})
@@ -223,7 +227,10 @@ class SshManager(QObject):
         self._states.pop(name, None)
         self._last_sample.pop(name, None)
         if pool is not None:
-            threading.Thread(target=pool.close, args=(name,), daemon=True).start()
+            # On the next event-loop turn: hosts_changed listeners (e.g. the Docker
+            # panel) first stop their own streams on this host, so none reconnects.
+            QTimer.singleShot(0, lambda: threading.Thread(
+                target=pool.close, args=(name,), daemon=True).start())
 
     # -- pool (worker threads) -----------------------------------------------------
     def pool(self):
@@ -340,15 +347,21 @@ class SshManager(QObject):
         from services.ssh.errors import HostKeyChanged
 
         if isinstance(exc, HostKeyChanged):
-            target = self._targets[name]
-            # The changed key may belong to a ProxyJump hop rather than the host itself.
-            target = next((h for h in target.proxy_jump if h.name == exc.host), target)
-            files = (str(self.user_known_hosts), str(self.app_known_hosts))
-            self.prompter.show_changed_key(target.hostname, target.port, exc, files)
+            self.show_changed_key(name, exc)
         if topic == sample_topic(name):
             self._stream_errors[name] = str(exc)
             self.host_state_changed.emit(name, self._states.get(name, (NOT_CONNECTED,))[0],
                                          self.state(name)[1])
+
+    def show_changed_key(self, name: str, exc) -> None:
+        """Warn (once per key change) that a host's or its jump host's key changed."""
+        target = self._targets.get(name)
+        if target is None:
+            return
+        # The changed key may belong to a ProxyJump hop rather than the host itself.
+        target = next((h for h in target.proxy_jump if h.name == exc.host), target)
+        files = (str(self.user_known_hosts), str(self.app_known_hosts))
+        self.prompter.show_changed_key(target.hostname, target.port, exc, files)
 
     def start_after_first_paint(self, window: QObject) -> None:
         """Call start() once the window has painted, so SSH never delays the first window."""

@@ -12,7 +12,12 @@ exited and reaped descendants, so nothing is counted twice or lost.
 App CPU per host-sample is this process's CPU (all threads: transport, decoding and the
 sample parser) while streaming, divided by the samples received.
 
-Usage (root): .venv/bin/python bench/bench_ssh_stream.py [--samples 30] [--interval 0.5] [--hosts 1]
+A session's cost depends on the login: the bed's hosts source an empty ~/.bashrc, so a
+new session costs little more than sshd itself; `--root-rc ~/.bashrc` gives the host a
+real login environment (this machine's, with pyenv) and `--pam` a PAM session.
+
+Usage (root): .venv/bin/python bench/bench_ssh_stream.py [--samples 30] [--interval 0.5]
+              [--hosts 1] [--root-rc FILE] [--pam] [--test-user]
 """
 from __future__ import annotations
 
@@ -95,6 +100,12 @@ def main() -> int:
     parser.add_argument("--test-user", action="store_true",
                         help="log in as the test bed's user (login shell /bin/sh, no rc files) "
                         "instead of root")
+    parser.add_argument("--root-rc", type=Path, metavar="FILE",
+                        help="the ~/.bashrc root's sessions source on the host (default: "
+                        "empty), e.g. this machine's own to measure a realistic login")
+    parser.add_argument("--pam", action="store_true",
+                        help="measure on a host whose sshd uses PAM (UsePAM=yes), as "
+                        "distribution sshds do; the bed's hosts run without it")
     args = parser.parse_args()
 
     home = Path(tempfile.mkdtemp(prefix="cluster-lab-bench-"))
@@ -108,9 +119,11 @@ def main() -> int:
     from tests.ssh.testbed import SshTestbed
 
     bed = SshTestbed()
+    if args.root_rc is not None:
+        bed.root_rc.write_text(args.root_rc.read_text())
     pool = SshPool(HostKeyStore(), BatchPrompter())
     try:
-        hosts = bed.main_hosts()
+        hosts = [bed.add_host(None, sshd_options=["UsePAM=yes"])] if args.pam else bed.main_hosts()
         while len(hosts) < args.hosts:
             hosts.append(bed.add_host(None))
         hosts = hosts[: max(1, args.hosts)]

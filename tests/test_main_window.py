@@ -244,3 +244,16 @@ def test_a_panel_that_cannot_save_does_not_block_the_others(qtbot, context):
     assert settings.panel_state("alphaPanel") == {"value": 5}
     assert settings.panel_state("badPanel") is None
     assert settings.window_state() is not None
+
+
+def test_a_panel_can_open_as_a_tab_beside_another(qtbot, context):
+    specs = [*SPECS, PanelSpec("deltaPanel", "Delta", CounterPanel, Right, tab_with="alphaPanel")]
+    window = MainWindow(context, specs, None)
+    qtbot.addWidget(window)
+    with qtbot.waitExposed(window):
+        window.show()
+    alpha, delta = window.dock("alphaPanel"), window.dock("deltaPanel")
+    assert window.tabifiedDockWidgets(delta) == [alpha]
+    # Qt keeps a tabbed dock that is not the current tab "visible" but covered.
+    qtbot.waitUntil(lambda: not window.panel("alphaPanel").visibleRegion().isEmpty())
+    assert window.panel("deltaPanel").visibleRegion().isEmpty()

@@ -5,16 +5,21 @@ DockerEventStream: a resync snapshot when it connects and one after each relevan
 engine event. There is no polling loop, so the age label does not go stale by time;
 the panel turns stale when the stream reports an error (engine stopped, socket gone)
 and fresh again with the resync after the poller reopens the stream with backoff.
+
+Engines are the local ones (given, or discovered off the GUI thread) plus one per SSH
+host of the app's inventory, refreshed on SshManager.hosts_changed. A remote engine is
+reached through the app's pool (the same transport, host-key policy and prompts as the
+host's hardware stream); the pool getter is only called on the engine stream's thread.
+Only a local engine is chosen automatically: an SSH host is contacted when picked.
 """
 from __future__ import annotations
 
 import threading
-import time
 from typing import Sequence
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QComboBox,
+    QAbstractItemView,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -31,6 +36,7 @@ from app.panel_registry import PanelSpec
 from services.docker.engines import EngineTarget
 from services.docker.model import DockerNetworksSnapshot
 from views.data_age import DataAgeLabel
+from views.docker_engines_table import EnginesTableModel
 from views.docker_networks_table import NetworkDetails, NetworksTableModel
 from views.docker_topology import (
     CONTAINER_PREFIX,
@@ -42,6 +48,7 @@ from views.docker_topology import (
 from views.graph_view import GraphView
 
 RETRY_BASE = 0.5
+TICK_MS = 1000
 # Events, not a timer, drive updates: the age label must never go stale on a quiet engine.
 QUIET_IS_FINE = 10 ** 9
 
@@ -63,21 +70,36 @@ class DockerNetworksPanel(QWidget):
     # Engine discovery reads files, so it runs on a thread and reports back here.
     _engines_found = Signal(object)
 
-    def __init__(self, context: AppContext, engines: Sequence[EngineTarget] | None = None, parent=None):
+    def __init__(
+        self,
+        context: AppContext,
+        engines: Sequence[EngineTarget] | None = None,
+        parent=None,
+        remote_socket: str | None = None,
+    ):
         super().__init__(parent)
         self._poller = context.poller
+        self._ssh = context.ssh
+        # The engine's socket on SSH hosts; None uses the remote docker CLI's default.
+        self._remote_socket = remote_socket
         self._discover = engines is None
-        self._engines = {e.name: e for e in engines or ()}
+        self._local: list[EngineTarget] = list(engines or ())
+        self._ssh_hosts: dict[str, str] = {}  # engine name -> inventory host name
         self._engine: EngineTarget | None = None
-        self._wanted: str | None = next(iter(self._engines), None)
+        self._wanted: str | None = self._local[0].name if self._local else None
         self._painted = False
+        self._syncing_row = False
         self.snapshot: DockerNetworksSnapshot | None = None
         self.is_stale = False
         self.last_error = ""
+        self.engines = EnginesTableModel(self)
         self._build_ui()
+        self._refresh_engines()
         self._poller.snapshot_ready.connect(self._on_snapshot)
         self._poller.error_raised.connect(self._on_error)
         self._engines_found.connect(self.set_engines, Qt.ConnectionType.QueuedConnection)
+        if self._ssh is not None:
+            self._ssh.hosts_changed.connect(self._refresh_engines)
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
         """Connect on the first paint: the SDK loads after the first window, and a
@@ -92,17 +114,29 @@ class DockerNetworksPanel(QWidget):
             QTimer.singleShot(0, lambda: self.set_engine(name))
 
     def _build_ui(self) -> None:
-        self.engine_combo = QComboBox(objectName="engineCombo")
-        self.engine_combo.addItems(list(self._engines))
-        self.engine_label = QLabel("not connected", objectName="engineStateLabel")
+        self.engines_table = QTableView(objectName="enginesTable")
+        self.engines_table.setModel(self.engines)
+        self.engines_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.engines_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.engines_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # Arrow keys pick an engine; Tab leaves the table instead of walking its cells.
+        self.engines_table.setTabKeyNavigation(False)
+        self.engines_table.setWordWrap(False)
+        self.engines_table.horizontalHeader().setStretchLastSection(True)
+        self.engines_table.verticalHeader().hide()
+        self.engines_table.setAccessibleName("Docker engines")
+        engines_title = QLabel("&Engines")
+        engines_title.setBuddy(self.engines_table)
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(TICK_MS)
+        self._ticker.timeout.connect(self.engines.tick)
+        self._ticker.start()
         self.age_label = DataAgeLabel(QUIET_IS_FINE)
         self.age_label.setObjectName("dataAgeLabel")
         self.png_button = QPushButton("Export PNG…", objectName="exportPngButton")
         self.svg_button = QPushButton("Export SVG…", objectName="exportSvgButton")
         bar = QHBoxLayout()
-        bar.addWidget(QLabel("Engine"))
-        bar.addWidget(self.engine_combo)
-        bar.addWidget(self.engine_label)
+        bar.addWidget(engines_title)
         bar.addWidget(self.age_label, 1)
         bar.addWidget(self.png_button)
         bar.addWidget(self.svg_button)
@@ -121,14 +155,16 @@ class DockerNetworksPanel(QWidget):
         self.tabs.addTab(self.details, "Details")
         self.tabs.addTab(self.graph, "Topology")
         splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.engines_table)
         splitter.addWidget(self.table)
         splitter.addWidget(self.tabs)
-        splitter.setStretchFactor(1, 2)
+        splitter.setStretchFactor(1, 1)
+        splitter.setStretchFactor(2, 2)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(splitter, 1)
 
-        self.engine_combo.currentTextChanged.connect(self._on_engine_chosen)
+        self.engines_table.selectionModel().currentRowChanged.connect(self._on_engine_row)
         self.table.selectionModel().selectionChanged.connect(self._on_row_selected)
         self.graph.node_selected.connect(self._on_node_selected)
         self.png_button.clicked.connect(lambda: self._export("PNG image (*.png)", self.graph.export_png))
@@ -150,21 +186,40 @@ class DockerNetworksPanel(QWidget):
             pass
 
     def set_engines(self, engines: Sequence[EngineTarget]) -> None:
-        """Replace the engines offered (e.g. when SSH hosts come and go); keeps the
-        current one if it is still offered, else switches to the first."""
-        self._engines = {e.name: e for e in engines}
-        self.engine_combo.blockSignals(True)
-        self.engine_combo.clear()
-        self.engine_combo.addItems(list(self._engines))
-        self.engine_combo.blockSignals(False)
-        current = self._engine.name if self._engine is not None else None
-        if current in self._engines and self._engines[current] == self._engine:
-            self._select_combo(current)
-            return
-        if self._engine is not None:
-            self._poller.remove(networks_topic(self._engine.name))
+        """Replace the local engines offered; the current one stays if still offered."""
+        self._local = list(engines)
+        self._refresh_engines()
+
+    def _inventory_engines(self) -> list[tuple[EngineTarget, str]]:
+        """(engine, host name) for each SSH host of the app's inventory; connects nothing."""
+        if self._ssh is None:
+            return []
+        from services.docker.remote import ssh_engine
+
+        engines = []
+        for host in self._ssh.hosts():
+            target = self._ssh.target(host.name)
+            if target is not None:
+                engines.append((ssh_engine(self._ssh.pool, target, self._remote_socket), host.name))
+        return engines
+
+    def _refresh_engines(self) -> None:
+        remote = self._inventory_engines()
+        self._ssh_hosts = {engine.name: host for engine, host in remote}
+        self.engines.set_engines([(e, e.name) for e in self._local]
+                                 + [(e, f"docker on {host}") for e, host in remote])
+        current = self._engine
+        if current is not None:
+            row = self.engines.engine_row(current.name)
+            if row is not None and row.target == current:
+                self._select_row(current.name)
+                return
+            if row is not None:  # the same engine with new settings (a host was edited)
+                self.set_engine(current.name)
+                return
+            self._poller.remove(networks_topic(current.name))
             self._engine = None
-        first = next(iter(self._engines), None)
+        first = self._local[0].name if self._local else None
         if self._painted and first is not None:
             self.set_engine(first)
         else:
@@ -172,18 +227,23 @@ class DockerNetworksPanel(QWidget):
 
     def set_engine(self, name: str) -> None:
         """Show another engine: stop listening to the old one, start its stream."""
-        target = self._engines.get(name)
+        row = self.engines.engine_row(name)
+        target = row.target if row is not None else None
         if target is None or target is self._engine:
             return
         self._wanted = None
         if self._engine is not None:
             self._poller.remove(networks_topic(self._engine.name))
+            self.engines.mark_left(self._engine.name)
         self._engine = target
         self.snapshot = None
+        self.is_stale = False
+        self.last_error = ""
         self.model.set_networks(())
         self.details.clear()
-        self.engine_label.setText(f"{target.url}: connecting…")
-        self._select_combo(name)
+        self.age_label.reset()
+        self.engines.mark_connecting(name)
+        self._select_row(name)
 
         def open_stream(target=target):
             from services.docker.events import DockerEventStream
@@ -195,17 +255,25 @@ class DockerNetworksPanel(QWidget):
     def shutdown(self) -> None:
         """Stop this panel's stream (the main window calls this when it closes)."""
         self._wanted = None
+        self._ticker.stop()
         if self._engine is not None:
             self._poller.remove(networks_topic(self._engine.name))
 
-    def _select_combo(self, name: str) -> None:
-        self.engine_combo.blockSignals(True)
-        self.engine_combo.setCurrentText(name)
-        self.engine_combo.blockSignals(False)
+    def _select_row(self, name: str) -> None:
+        row = self.engines.row_of(name)
+        if row < 0:
+            return
+        # A flag rather than blocked signals: the view must still repaint the selection.
+        self._syncing_row = True
+        try:
+            self.engines_table.selectRow(row)
+        finally:
+            self._syncing_row = False
 
-    def _on_engine_chosen(self, name: str) -> None:
-        if name:
-            self.set_engine(name)
+    def _on_engine_row(self, current, _previous) -> None:
+        target = self.engines.target_at(current.row()) if current.isValid() else None
+        if target is not None and not self._syncing_row:
+            self.set_engine(target.name)
 
     # -- data ----------------------------------------------------------------
     def _on_snapshot(self, topic: str, snapshot: object) -> None:
@@ -221,7 +289,8 @@ class DockerNetworksPanel(QWidget):
         self.is_stale = False
         self.last_error = ""
         self.model.set_networks(snapshot.networks)
-        self._describe_engine(snapshot)
+        if self._engine is not None:
+            self.engines.mark_snapshot(self._engine.name, snapshot.engine, snapshot.host_status)
         self.graph.set_graph(topology_graph(snapshot))
         row = self.model.row_of(selected) if selected else -1
         if row >= 0:
@@ -231,22 +300,19 @@ class DockerNetworksPanel(QWidget):
         self.age_label.mark_updated()
         self.snapshot_shown.emit(snapshot)
 
-    def _describe_engine(self, snapshot: DockerNetworksSnapshot) -> None:
-        engine = snapshot.engine
-        text = f"{engine.url}: {engine.state}, Docker {engine.version or '?'}"
-        if engine.last_event_at is not None:
-            text += ", last event " + time.strftime("%H:%M:%S", time.localtime(engine.last_event_at))
-        if snapshot.host_status != "ok":
-            text += f"; host side {snapshot.host_status}"
-        self.engine_label.setText(text)
-
     def _on_error(self, topic: str, exc: object) -> None:
         if self._engine is None or topic != networks_topic(self._engine.name):
             return
         self.is_stale = True
         self.last_error = _one_line(exc)
-        self.engine_label.setText(f"{self._engine.url}: unreachable, reconnecting…")
+        self.engines.mark_error(self._engine.name, self.last_error)
         self.age_label.mark_error(f"STALE: {self.last_error}")
+        host = self._ssh_hosts.get(self._engine.name)
+        if host is not None and self._ssh is not None:
+            from services.ssh.errors import HostKeyChanged
+
+            if isinstance(exc, HostKeyChanged):
+                self._ssh.show_changed_key(host, exc)
 
     # -- selection -----------------------------------------------------------
     def selected_network_id(self) -> str:
@@ -289,5 +355,5 @@ class DockerNetworksPanel(QWidget):
 
 PANEL = PanelSpec(
     "dockerNetworksPanel", "Docker networks", DockerNetworksPanel,
-    area=Qt.DockWidgetArea.BottomDockWidgetArea, shortcut="Ctrl+4",
+    area=Qt.DockWidgetArea.RightDockWidgetArea, shortcut="Ctrl+4", tab_with="hardwarePanel",
 )

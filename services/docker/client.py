@@ -1,6 +1,7 @@
 """Talks to one Docker engine through the docker SDK, imported only when first used."""
 from __future__ import annotations
 
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -18,8 +19,65 @@ API_TIMEOUT = 10.0
 INSPECT_WORKERS = 4
 
 
+_SOCKET_REASONS = (
+    (FileNotFoundError, "no engine there (the socket does not exist)"),
+    (ConnectionRefusedError, "the engine refused the connection (is dockerd running?)"),
+    (PermissionError, "permission denied on the engine's socket "
+                      "(run as a member of the docker group)"),
+    (TimeoutError, "the engine did not answer in time"),
+)
+
+
+def _socket_error(exc: BaseException, depth: int = 0) -> OSError | None:
+    """The socket error at the root of an SDK, requests or urllib3 error, if any."""
+    if isinstance(exc, tuple(kind for kind, _ in _SOCKET_REASONS)):
+        return exc
+    if depth > 6:
+        return None
+    # requests and urllib3 wrap the socket error in args rather than as the cause.
+    nested = [exc.__cause__, exc.__context__, *(a for a in exc.args if isinstance(a, BaseException))]
+    for inner in nested:
+        if inner is not None:
+            found = _socket_error(inner, depth + 1)
+            if found is not None:
+                return found
+    return None
+
+
 def _reason(exc: BaseException) -> str:
+    root = _socket_error(exc)
+    for kind, text in _SOCKET_REASONS:
+        if isinstance(root, kind):
+            return text
     return " ".join(str(exc).split())[:300] or type(exc).__name__
+
+
+class _RunnerUntilClosed:
+    """A host runner that refuses new commands once its client is closed.
+
+    A snapshot still running when its stream is closed must not reconnect a transport
+    the app is closing (a host removed from the inventory would come back to life).
+    """
+
+    def __init__(self, runner, closed: threading.Event, engine: str):
+        self._runner = runner
+        self._closed = closed
+        self._engine = engine
+        self.name = getattr(runner, "name", engine)
+
+    def _check(self) -> None:
+        if self._closed.is_set():
+            raise TargetUnavailable(f"docker engine {self._engine}: closed")
+
+    def run(self, argv, timeout: float = 10.0):
+        """Run argv on the engine's host unless the client was closed."""
+        self._check()
+        return self._runner.run(argv, timeout=timeout)
+
+    def read_text(self, path: str, timeout: float = 10.0) -> str:
+        """Read a file on the engine's host unless the client was closed."""
+        self._check()
+        return self._runner.read_text(path, timeout=timeout)
 
 
 class DockerEngineClient:
@@ -32,6 +90,7 @@ class DockerEngineClient:
         self._version: dict = {}
         self._pids: dict[str, int] = {}
         self._inner_links: dict = {}
+        self._closed = threading.Event()
 
     @property
     def api(self) -> Any:
@@ -47,7 +106,7 @@ class DockerEngineClient:
             if self.target.dialer is not None:
                 from services.docker.dial import dialed_api_client
 
-                api = dialed_api_client(self.target.dialer, self._timeout)
+                api = dialed_api_client(self._dial, self._timeout)
             else:
                 api = docker.APIClient(base_url=self.target.url, version="auto", timeout=self._timeout)
             self._version = api.version()
@@ -56,6 +115,12 @@ class DockerEngineClient:
         except Exception as exc:  # noqa: BLE001 - SDK, requests, SSH and socket errors alike
             raise TargetUnavailable(f"docker engine {self.target.name}: {_reason(exc)}") from exc
         return api
+
+    def _dial(self) -> Any:
+        # Same reason as _RunnerUntilClosed: no new channel once the client is closed.
+        if self._closed.is_set():
+            raise TargetUnavailable(f"docker engine {self.target.name}: closed")
+        return self.target.dialer()
 
     def engine_info(self, state: str = "running", last_event_at: float | None = None) -> EngineInfo:
         """Name, URL, state and version of the engine."""
@@ -98,7 +163,8 @@ class DockerEngineClient:
                 sides, nat = previous.host_sides, previous.nat
         elif self.target.host_runner is not None:
             containers = self._with_pids(containers)
-            inspector = HostInspector(self.target.host_runner(), self.target.privilege_prefix)
+            runner = _RunnerUntilClosed(self.target.host_runner(), self._closed, self.target.name)
+            inspector = HostInspector(runner, self.target.privilege_prefix)
             view = inspector.read(containers, self._inner_links)
             host_status, sides, nat = view.status, view.sides, view.nat
         return DockerNetworksSnapshot(
@@ -167,7 +233,8 @@ class DockerEngineClient:
         )
 
     def close(self) -> None:
-        """Close the HTTP session."""
+        """Close the HTTP session; later dials and host commands are refused."""
+        self._closed.set()
         if self._api is not None:
             try:
                 self._api.close()

@@ -62,7 +62,15 @@ class DockerEventStream:
         self.last_event_at: float | None = None
 
     def __iter__(self) -> Iterator[DockerNetworksSnapshot]:
-        """Resync, then one snapshot per burst of relevant events."""
+        """Resync, then one snapshot per burst of relevant events; ends quietly when closed."""
+        try:
+            yield from self._snapshots()
+        except TargetUnavailable:
+            # close() makes a snapshot in progress fail fast; that is the end, not an error.
+            if not self._closed.is_set():
+                raise
+
+    def _snapshots(self) -> Iterator[DockerNetworksSnapshot]:
         # Replaying from a second before now, on the engine's own clock (a remote
         # engine's clock may differ from ours), closes the gap between the engine
         # answering the subscription and registering it; a replayed event only

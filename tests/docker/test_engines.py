@@ -3,8 +3,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import socket
 
+import pytest
+
+from services.docker.client import collect_snapshot
 from services.docker.engines import DEFAULT_SOCKET_URL, LOCAL_ENGINE, engine_for_url, local_engines
+from services.errors import TargetUnavailable
 
 
 def _context(home, name, host):
@@ -49,3 +54,13 @@ def test_explicit_url_with_sudo_prefix():
     engine = engine_for_url("unix:///run/docker.sock", ("sudo", "-n"))
     assert engine.privilege_prefix == ("sudo", "-n") and engine.host_runner is not None
     assert engine_for_url("tcp://127.0.0.1:2375", ("sudo", "-n")).privilege_prefix == ()
+
+
+def test_an_engine_that_is_not_there_gives_a_clear_reason(tmp_path):
+    with pytest.raises(TargetUnavailable, match="the socket does not exist"):
+        collect_snapshot(engine_for_url(f"unix://{tmp_path / 'docker.sock'}"))
+    with socket.socket() as probe:  # a loopback port that nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(TargetUnavailable, match="refused the connection"):
+        collect_snapshot(engine_for_url(f"tcp://127.0.0.1:{port}"))

@@ -6,10 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from PySide6.QtCore import Qt
+
 from app.context import AppContext
 from app.poller import Poller
 from services.hardware.sources import HardwareSources
 from tests.docker.conftest import run_container
+from views.docker_engines_table import LAST_EVENT, STATE, URL, VERSION
 from views.docker_networks_panel import PANEL, DockerNetworksPanel, networks_topic
 from views.docker_networks_table import COLUMNS
 from views.docker_topology import container_node_id, network_node_id
@@ -102,36 +105,78 @@ def test_details_topology_kind_and_verbatim_names(panel, dockerd, qtbot):
     assert not PWNED.exists()
 
 
+def _server_version(dockerd) -> str:
+    """What the engine's own /version reports, asked by the docker CLI."""
+    return dockerd.docker("version", "--format", "{{.Server.Version}}").strip()
+
+
+def test_engines_table_shows_state_version_and_ticking_last_event(panel, engine, dockerd, qtbot):
+    state = lambda: panel.engines.text(engine.name, STATE)  # noqa: E731
+    qtbot.waitUntil(lambda: state() == "connected", timeout=5000)
+    assert panel.engines.text(engine.name, URL) == dockerd.url
+    assert panel.engines.text(engine.name, VERSION) == _server_version(dockerd)
+    before = panel.engines.engine_row(engine.name).last_event_at
+    created_at = time.time()
+    dockerd.docker("network", "create", "--subnet", "10.77.33.0/24", "event-net")
+    qtbot.waitUntil(lambda: (panel.engines.engine_row(engine.name).last_event_at or 0) > (before or 0)
+                    and "event-net" in {n.name for n in panel.snapshot.networks}, timeout=2000)
+    last = panel.engines.engine_row(engine.name).last_event_at
+    assert abs(last - created_at) < 5  # the create event's own time, from the engine
+    first_text = panel.engines.text(engine.name, LAST_EVENT)
+    assert first_text.endswith(" s ago")
+    # No further event: only the clock moves the text on.
+    qtbot.waitUntil(lambda: panel.engines.text(engine.name, LAST_EVENT) != first_text, timeout=3000)
+    assert panel.engines.engine_row(engine.name).last_event_at == last
+    assert panel.engines.text(engine.name, LAST_EVENT).endswith(" s ago")
+
+
 def test_dockerd_restart_marks_stale_then_recovers(panel, dockerd, qtbot):
     dockerd.docker("network", "create", "--subnet", "10.77.32.0/24", "survivor")
     qtbot.waitUntil(lambda: _endpoints(panel, "survivor") == set() and panel.snapshot is not None
                     and "survivor" in {n.name for n in panel.snapshot.networks}, timeout=5000)
+    name = panel.engine.name
+    qtbot.waitUntil(lambda: panel.engines.text(name, STATE) == "connected", timeout=5000)
+    version = panel.engines.text(name, VERSION)
     dockerd.stop()
     qtbot.waitUntil(lambda: panel.is_stale, timeout=10000)
     assert "STALE" in panel.age_label.text()
-    assert "unreachable" in panel.engine_label.text()
+    assert panel.engines.text(name, STATE) == "unreachable"
+    assert panel.engines.text(name, VERSION) == version  # the last known version stays
+    assert panel.engines.index(panel.engines.row_of(name), STATE).data(Qt.ItemDataRole.ToolTipRole)
     dockerd.start()
     qtbot.waitUntil(lambda: not panel.is_stale, timeout=40000)
     assert "survivor" in {n.name for n in panel.snapshot.networks}
     assert "STALE" not in panel.age_label.text()
+    assert panel.engines.text(name, STATE) == "connected"
+    assert panel.engines.text(name, VERSION) == _server_version(dockerd)
     assert networks_topic(panel.engine.name) in panel._poller.topics()
 
 
-def test_switching_engines_moves_the_stream(panel, engine, tmp_path, qtbot):
+def test_switching_engines_by_keyboard_moves_the_stream(panel, engine, tmp_path, qtbot):
     from services.docker.engines import engine_for_url
 
-    qtbot.waitUntil(lambda: panel.snapshot is not None, timeout=5000)
+    qtbot.waitUntil(lambda: panel.engines.text(engine.name, STATE) == "connected", timeout=5000)
     missing = engine_for_url(f"unix://{tmp_path}/missing.sock")
     panel.set_engines([engine, missing])
-    assert panel.engine is engine and panel.engine_combo.count() == 2
-    panel.engine_combo.setCurrentText(missing.name)
+    assert panel.engine is engine and panel.engines.rowCount() == 2
+    assert panel.engines.text(engine.name, STATE) == "connected"  # kept across the refresh
+    assert panel.engines.text(missing.name, STATE) == "not connected"
+    table = panel.engines_table
+    assert table.selectionModel().selectedRows()[0].row() == 0
+    qtbot.keyClick(table, Qt.Key.Key_Down)
     assert panel.engine is missing and panel.snapshot is None
+    assert panel.engines.text(engine.name, STATE) == "stale"
     topics = panel._poller.topics()
     assert networks_topic(missing.name) in topics and networks_topic(engine.name) not in topics
     qtbot.waitUntil(lambda: panel.is_stale, timeout=5000)
     assert "missing.sock" in panel.last_error
-    panel.set_engines([engine])
+    assert panel.engines.text(missing.name, STATE) == "unreachable"
+    assert panel.engines.text(missing.name, VERSION) == "—"
+    qtbot.keyClick(table, Qt.Key.Key_Up)
     assert panel.engine is engine
+    qtbot.waitUntil(lambda: panel.engines.text(engine.name, STATE) == "connected", timeout=5000)
+    panel.set_engines([engine])
+    assert panel.engine is engine and panel.engines.rowCount() == 1
     qtbot.waitUntil(lambda: panel.snapshot is not None and not panel.is_stale, timeout=5000)
 
 
@@ -142,7 +187,7 @@ def test_without_engines_given_the_panel_discovers_docker_host(dockerd, qtbot, m
     widget = DockerNetworksPanel(AppContext(poller, HardwareSources()))
     qtbot.addWidget(widget)
     try:
-        assert widget.engine is None and widget.engine_combo.count() == 0
+        assert widget.engine is None and widget.engines.rowCount() == 0
         widget.show()
         qtbot.waitUntil(lambda: widget.snapshot is not None, timeout=10000)
         assert widget.engine.name == "local" and widget.engine.url == dockerd.url
@@ -150,3 +195,13 @@ def test_without_engines_given_the_panel_discovers_docker_host(dockerd, qtbot, m
     finally:
         widget.shutdown()
         poller.shutdown()
+
+
+def test_time_since_last_event_reads_naturally():
+    from views.docker_engines_table import format_since
+
+    assert format_since(None) == "—"
+    assert format_since(-2.0) == "0 s ago"  # an engine clock slightly ahead of ours
+    assert format_since(59.4) == "59 s ago"
+    assert format_since(61) == "1 min ago"
+    assert format_since(7300) == "2 h ago"

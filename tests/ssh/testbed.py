@@ -30,6 +30,7 @@ from typing import Iterable, Sequence
 
 SSHD = "/usr/sbin/sshd"
 LOCK_FILE = "/run/lock/cluster-lab-testbed.lock"
+ROOT_BASHRC = Path(pwd.getpwuid(0).pw_dir) / ".bashrc"
 
 
 def sh(argv: Sequence[str], check: bool = True, **kwargs) -> subprocess.CompletedProcess:
@@ -84,13 +85,15 @@ class NetnsHost:
     # -- sshd ---------------------------------------------------------------------------
     def sshd_argv(self) -> list[str]:
         """The sshd command line (foreground, no system config, this host's key and log)."""
+        # sshd keeps the first value it is given for an option: a host's own options
+        # come first so they override the bed's defaults.
         opts = [
-            f"ListenAddress={self.address}", f"HostKey={self.hostkey_path}",
+            *self.sshd_options, f"ListenAddress={self.address}", f"HostKey={self.hostkey_path}",
             f"PidFile={self.dir / 'sshd.pid'}", "UsePAM=no", "StrictModes=no",
             "PermitRootLogin=prohibit-password", f"AuthorizedKeysFile={self.bed.authorized_keys}",
             "PasswordAuthentication=yes", "KbdInteractiveAuthentication=no",
             "AllowTcpForwarding=yes", "LogLevel=VERBOSE", "MaxSessions=50", "MaxStartups=50",
-            "Subsystem=sftp internal-sftp", *self.sshd_options,
+            "Subsystem=sftp internal-sftp",
         ]
         argv = [SSHD, "-D", "-e", "-f", "/dev/null"]
         for opt in opts:
@@ -102,6 +105,14 @@ class NetnsHost:
         if self.proc is not None and self.proc.poll() is None:
             return
         argv = ["ip", "netns", "exec", self.netns]
+        if ROOT_BASHRC.exists():
+            # bash sources ~/.bashrc for commands run by sshd. This machine's own root
+            # rc (pyenv init) takes a lock that a session killed by a fault test leaves
+            # behind, hanging every later login; the hosts get the bed's rc (empty
+            # unless a benchmark sets one) in the private mount namespace that
+            # `ip netns exec` already gives sshd.
+            argv += ["sh", "-c", 'mount --bind "$1" "$2" && shift 2 && exec "$@"', "sh",
+                     str(self.bed.root_rc), str(ROOT_BASHRC)]
         if self.uts_hostname is not None:
             # A private UTS namespace gives the host its own (hostile) hostname; Python
             # sets it because hostname(1) refuses names that are not valid DNS labels.
@@ -208,6 +219,8 @@ class SshTestbed:
         self.tag = f"cl{os.getpid() % 100000}"
         self.dir = Path(tempfile.mkdtemp(prefix=f"cluster-lab-sshbed-{os.getpid()}-"))
         os.chmod(self.dir, 0o755)
+        self.root_rc = self.dir / "root-rc"  # what root's bash sources on the hosts
+        self.root_rc.write_text("")
         self.hosts: dict[str, NetnsHost] = {}
         self._netns: list[str] = []
         self._links: list[str] = []
