@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import time
 from pathlib import Path
 
 from app.cli import EXIT_USAGE, build_parser, run_snapshot
@@ -61,6 +62,8 @@ def run_gui(screenshot: Path | None = None) -> int:
         # A screenshot is often taken on a build machine without a display; the
         # offscreen platform renders the same pixels.
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    started = time.monotonic()
+    from PySide6.QtCore import QTimer
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
@@ -108,6 +111,10 @@ def run_gui(screenshot: Path | None = None) -> int:
         if screenshot is not None:
             ScreenshotTaker(window, screenshot, SCREENSHOT_TIMEOUT_S)
         window.show()
+        # Logged from inside the event loop: from here on Ctrl+C and a window close
+        # end the app through closeEvent, which saves the layout.
+        QTimer.singleShot(0, lambda: log.info(
+            "main window up after %.1f s", time.monotonic() - started))
         code = app.exec()
     except Exception:  # noqa: BLE001 - a failed start is logged, then exits 1
         log.exception("Cluster Lab failed to start")

@@ -97,7 +97,7 @@ def _hardware_snapshot(args: argparse.Namespace) -> Any:
 
 
 def _hardware_target(args: argparse.Namespace) -> str:
-    return "SSH host" if getattr(args, "host", None) else "local machine"
+    return "SSH host" if args.host else "local machine"
 
 
 SNAPSHOT_KINDS: tuple[SnapshotKind, ...] = (

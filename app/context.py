@@ -1,4 +1,4 @@
-"""What panels receive from the app: the poller and the data sources, nothing more."""
+"""What panels receive from the app: the poller, data sources, SSH hosts and navigation."""
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -14,6 +14,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, Signal
 from PySide6.QtWidgets import QApplication
 
+
 @dataclass(eq=False)
 class PendingPrompt:
     """One question waiting for the user; workers asking the same question share it."""
@@ -22,7 +23,7 @@ class PendingPrompt:
     request: Any
     keyring_available: bool = False
     answered: threading.Event = field(default_factory=threading.Event)
-    answer: Any = None
+    answer: Any = field(default=None, repr=False)  # may hold a secret
 
 
 class GuiPrompter(QObject):

@@ -1,14 +1,18 @@
 """Runs service calls off the GUI thread and delivers results as Qt signals.
 
 Two kinds of topic:
-- a poll calls a function every interval on a worker pool; a tick is skipped while the
-  previous call of that topic is still running, and failures back off exponentially;
+- a poll calls a function every interval on a worker thread; a tick is skipped while
+  the previous call of that topic is still running, and failures back off exponentially;
 - a stream runs a long-lived iterable on its own thread and emits each item; when the
   stream fails it is reopened after a jittered exponential backoff.
 
 Workers never touch state: they emit the private relay's ``finished`` signal, which Qt
 queues to the GUI thread, where the bookkeeping happens and the public signals are
 emitted. Call shutdown() before dropping a Poller.
+
+Workers are daemon threads, at most max_workers of them calling at once: a call stuck
+on a dead host when the app quits must not keep the process alive (a thread pool's
+workers are joined at interpreter exit).
 """
 from __future__ import annotations
 
@@ -16,7 +20,6 @@ import logging
 import random
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
@@ -75,6 +78,11 @@ class _Outbox:
         self._lock = threading.Lock()
         self._closed = False
 
+    @property
+    def closed(self) -> bool:
+        """True once the poller was shut down."""
+        return self._closed
+
     def emit(self, topic: str, generation: int, ok: bool, payload: Any) -> None:
         """Queue one result to the GUI thread, unless the poller was shut down."""
         with self._lock:  # emit() only posts an event: the lock is held briefly
@@ -87,13 +95,17 @@ class _Outbox:
             self._closed = True
 
 
-def _run_call(outbox: _Outbox, topic: str, generation: int, call: Callable[[], Any]) -> None:
-    try:
-        result = call()
-    except Exception as exc:  # noqa: BLE001 - every failure is reported as data
-        outbox.emit(topic, generation, False, exc)
-    else:
-        outbox.emit(topic, generation, True, result)
+def _run_call(slots: threading.BoundedSemaphore, outbox: _Outbox, topic: str,
+              generation: int, call: Callable[[], Any]) -> None:
+    with slots:
+        if outbox.closed:
+            return  # waited for a slot past shutdown: nobody wants the result
+        try:
+            result = call()
+        except Exception as exc:  # noqa: BLE001 - every failure is reported as data
+            outbox.emit(topic, generation, False, exc)
+        else:
+            outbox.emit(topic, generation, True, result)
 
 
 def _stream_loop(outbox: _Outbox, topic: str, entry: _StreamTopic, open_stream, retry_base):
@@ -141,7 +153,7 @@ class Poller(QObject):
 
     def __init__(self, max_workers: int = 8, parent: QObject | None = None):
         super().__init__(parent)
-        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="poll")
+        self._slots = threading.BoundedSemaphore(max_workers)
         self._polls: dict[str, _Poll] = {}
         self._streams: dict[str, _StreamTopic] = {}
         self._owners: dict[str, set[object]] = {}
@@ -173,6 +185,13 @@ class Poller(QObject):
             poll.interval = interval
             poll.timer.setInterval(int(interval * 1000))
 
+    def poll_now(self, topic: str) -> None:
+        """Run a poll at once, backoff or not, unless its previous call is still running."""
+        poll = self._polls.get(topic)
+        if poll is not None:
+            poll.not_before = 0.0
+            self._tick(topic)
+
     def skipped_ticks(self, topic: str) -> int:
         """How many ticks of a poll were skipped because its call was still running."""
         return self._polls[topic].skipped
@@ -187,7 +206,12 @@ class Poller(QObject):
         if time.monotonic() < poll.not_before:
             return
         poll.in_flight = True
-        self._pool.submit(_run_call, self._outbox, topic, poll.generation, poll.call)
+        threading.Thread(
+            target=_run_call,
+            args=(self._slots, self._outbox, topic, poll.generation, poll.call),
+            name=f"poll:{topic}",
+            daemon=True,
+        ).start()
 
     # -- streams -------------------------------------------------------------
     def add_stream(
@@ -251,7 +275,10 @@ class Poller(QObject):
         return [*self._polls, *self._streams]
 
     def remove(self, topic: str) -> None:
-        """Stop a poll or stream now, whoever owns it; a result in flight is dropped."""
+        """Stop a poll or stream now, whoever owns it; a result in flight is dropped.
+
+        A stream stops emitting at once; its close() completes on another thread.
+        """
         poll = self._polls.pop(topic, None)
         if poll:
             poll.timer.stop()
@@ -262,7 +289,11 @@ class Poller(QObject):
         entry = self._streams.pop(topic, None)
         if entry:
             entry.stop.set()
-            _close_current(entry)
+            # Closing an SSH channel sends a message and may wait out a rekey on a dead
+            # link; the GUI thread must not, so the close runs on a thread of its own.
+            threading.Thread(
+                target=_close_current, args=(entry,), name=f"close:{topic}", daemon=True
+            ).start()
 
     def shutdown(self) -> None:
         """Stop everything; workers still running are abandoned, not waited for."""
@@ -270,7 +301,6 @@ class Poller(QObject):
         self._owners.clear()
         for topic in self.topics():
             self.remove(topic)
-        self._pool.shutdown(wait=False, cancel_futures=True)
 
     def _on_finished(self, topic: str, generation: int, ok: bool, payload: Any) -> None:
         poll = self._polls.get(topic)

@@ -210,13 +210,10 @@ class SshManager(QObject):
             if name in old and old[name] != target:
                 self._forget(name)
             if name not in old or old[name] != target:
-                self._hardware.register(name, HardwareSource(*self._lazy(name)))
+                lazy = _LazySshSource(self, name)
+                self._hardware.register(name, HardwareSource(lazy.runner, lazy.frames))
             self._states.setdefault(name, (NOT_CONNECTED, ""))
         self.hosts_changed.emit()
-
-    def _lazy(self, name: str):
-        source = _LazySshSource(self, name)
-        return source.runner, source.frames
 
     def _forget(self, name: str) -> None:
         self._hardware.unregister(name)

@@ -175,7 +175,8 @@ def main() -> int:
         print(f"populated {NETWORKS} networks, {CONTAINERS} containers in {time.perf_counter() - t:.0f} s")
         target = engine_for_url(bed.url)
         engine_only = replace(target, host_runner=None)
-        panel = DockerNetworksPanel(AppContext(Poller(), HardwareSources()), [])
+        idle_poller = Poller()  # show_snapshot() is called directly; no stream is opened
+        panel = DockerNetworksPanel(AppContext(idle_poller, HardwareSources()), [])
         panel.resize(1400, 900)
         panel.tabs.setCurrentWidget(panel.graph)
         panel.show()
@@ -212,6 +213,7 @@ def main() -> int:
             print(f"{label}: median {total * 1000:.0f} ms = snapshot {parts[0]:.0f} + layout/scene/model "
                   f"{parts[1]:.0f} + paint {parts[2]:.0f}; ratio {total / b:.2f} (target <= {TARGET_RATIO})")
         panel.close()
+        idle_poller.shutdown()
         latencies, from_event = connect_latencies(app, bed, args.runs)
         print(f"network connect, API call to screen: median {statistics.median(latencies) * 1000:.0f} ms, "
               f"max {max(latencies) * 1000:.0f} ms over {len(latencies)} connects")

@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import pwd
+import shutil
 import sys
 import tempfile
 import threading
@@ -183,6 +184,7 @@ def main() -> int:
     finally:
         pool.close_all()
         bed.close()
+        shutil.rmtree(home, ignore_errors=True)
     return 0
 
 

@@ -18,7 +18,7 @@ from typing import Iterable
 
 from services import paths
 from services.atomic import atomic_write_text
-from services.errors import ServiceError
+from services.errors import ParseError, ServiceError
 
 SCHEMA_VERSION = 1
 FILE_NAME = "hosts.json"
@@ -237,7 +237,7 @@ class HostsInventory:
                 user=target.user,
                 identity_file=str(target.identity_files[0]) if target.identity_files else None,
                 group=self._adopted.get(alias, ""),
-                proxy_jump=tuple(_hop_name(h) for h in target.proxy_jump),
+                proxy_jump=tuple(hop.name for hop in target.proxy_jump),
                 source=SOURCE_SSH_CONFIG,
             )
         return sorted(merged.values(), key=lambda h: (h.group == "", h.group, h.name))
@@ -251,13 +251,21 @@ class HostsInventory:
         return sorted({h.group for h in self.hosts() if h.group})
 
     def target(self, name: str):
-        """The SshTarget to connect to for a host (ssh_config rows keep all their options)."""
+        """The SshTarget to connect to for a host (ssh_config rows keep all their options).
+
+        ParseError when app hosts jump through each other in a loop.
+        """
+        return self._target(name, ())
+
+    def _target(self, name: str, via: tuple[str, ...]):
         from services.ssh.targets import SshTarget
 
         if name not in self._app and name in self._config_targets:
             return self._config_targets[name]
+        if name in via:
+            raise ParseError(str(self.path), f"ProxyJump loop: {' -> '.join((*via, name))}")
         entry = self._app[name]
-        hops = tuple(self._hop_target(h) for h in entry.proxy_jump)
+        hops = tuple(self._hop_target(h, (*via, name)) for h in entry.proxy_jump)
         return SshTarget(
             name=entry.name,
             hostname=entry.hostname,
@@ -268,9 +276,9 @@ class HostsInventory:
             proxy_jump=hops,
         )
 
-    def _hop_target(self, hop: str):
+    def _hop_target(self, hop: str, via: tuple[str, ...]):
         if hop in self._app or hop in self._config_targets:
-            return self.target(hop)
+            return self._target(hop, via)
         from services.ssh.targets import resolve_target
 
         config = self.ssh_config_path if self.ssh_config_path.exists() else None
@@ -323,11 +331,3 @@ class HostsInventory:
     def save(self) -> None:
         """Write hosts.json atomically."""
         atomic_write_text(self.path, dump_inventory(self._app.values(), self._adopted))
-
-
-def _hop_name(hop) -> str:
-    """A display name for one ProxyJump hop (an alias string or an SshTarget)."""
-    if isinstance(hop, str):
-        return hop
-    name = getattr(hop, "name", None)
-    return name or getattr(hop, "hostname", str(hop))

@@ -55,13 +55,6 @@ class RingBuffer:
         first = int(np.searchsorted(times, t_min, side="left"))
         return times[first:], values[first:]
 
-    def last(self) -> tuple[float, float] | None:
-        """The newest (time, value), or None when empty."""
-        if self._size == 0:
-            return None
-        slot = (self._next - 1) % self._capacity
-        return float(self._times[slot]), float(self._values[slot])
-
     def clear(self) -> None:
         """Forget every sample."""
         self._next = 0
@@ -80,25 +73,16 @@ class SeriesSet:
         """Capacity of every series in the set."""
         return self._capacity
 
-    def append(self, t: float, values: Mapping[str, float]) -> list[str]:
-        """Add one sample per named value at time t; return names seen for the first time."""
-        new = []
+    def append(self, t: float, values: Mapping[str, float]) -> None:
+        """Add one sample per named value at time t."""
         for name, value in values.items():
             series = self._series.get(name)
             if series is None:
                 series = self._series[name] = RingBuffer(self._capacity)
-                new.append(name)
             series.append(t, value)
-        return new
-
-    def names(self) -> list[str]:
-        """Series names in the order they first appeared."""
-        return list(self._series)
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._series
 
     def __iter__(self) -> Iterator[str]:
+        """Series names in the order they first appeared."""
         return iter(self._series)
 
     def __len__(self) -> int:

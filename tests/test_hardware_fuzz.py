@@ -48,6 +48,18 @@ TEXT_PARSERS = {
     tools.cpuinfo_has_hypervisor: seeds("debian12-kvm/proc_cpuinfo"),
 }
 PARSERS = st.sampled_from(sorted(TEXT_PARSERS, key=lambda p: p.__name__))
+# Fuzzed by tests of their own below: a frame (not a text) in, or a pure name rule.
+OTHER_FUZZED = {"parse_hwmon", "partition_parent"}
+
+
+def test_every_parser_is_fuzzed():
+    public = {
+        name for module in (proc, tools) for name in dir(module)
+        if name.startswith(("parse_", "partition_", "cpuinfo_"))
+        and getattr(getattr(module, name), "__module__", "") == module.__name__
+    }
+    fuzzed = {parse.__name__ for parse in TEXT_PARSERS} | OTHER_FUZZED
+    assert public - fuzzed == set()
 
 
 @st.composite

@@ -152,6 +152,16 @@ def test_nan_values_are_skipped_and_temperatures_shown(quiet_panel, poller):
     assert not quiet_panel.charts.plot("temperatures").isHidden()
 
 
+def test_sensors_with_the_same_name_keep_separate_curves(quiet_panel, poller):
+    temps = (Temperature("nvme", "Composite", 41.0), Temperature("nvme", "Composite", 52.0))
+    for t in (1.0, 2.0):
+        poller.snapshot_ready.emit(LOCAL_SAMPLES, make_sample(t, temps=temps))
+    assert quiet_panel.charts.curves("temperatures").names() == [
+        "nvme Composite", "nvme Composite #2"]
+    assert y_values(quiet_panel, "temperatures", "nvme Composite") == [41.0, 41.0]
+    assert y_values(quiet_panel, "temperatures", "nvme Composite #2") == [52.0, 52.0]
+
+
 def test_sample_unavailable_parts_are_named(quiet_panel, poller):
     sample = make_sample(1.0, unavailable={"temperatures": "no hwmon sensors"})
     poller.snapshot_ready.emit(LOCAL_SAMPLES, sample)
@@ -231,6 +241,23 @@ def test_state_round_trip(qtbot, poller, sources, panel):
     other.shutdown()
 
 
+def test_a_restored_host_is_shown_once_it_is_registered(qtbot, panel, sources):
+    # SSH hosts are registered after the first paint, long after restore_state().
+    frames = HardwareSource(LocalRunner, lambda s: IntervalStream(read_local_frame, s))
+    panel.restore_state({"target": "lab", "interval": 1, "window_seconds": 300})
+    assert panel.target == "local"
+    sources.register("lab", frames)
+    qtbot.waitUntil(lambda: panel.target == "lab")
+    assert panel.target_combo.currentText() == "lab"
+
+    # A target the user picks before the saved one appears wins.
+    panel.restore_state({"target": "later"})
+    panel.set_target("local")
+    sources.register("later", frames)
+    qtbot.waitUntil(lambda: panel.target_combo.count() == 3)
+    assert panel.target == "local"
+
+
 def test_restore_ignores_bad_values(panel):
     panel.restore_state({"target": "gone", "interval": "often", "window_seconds": 42})
     assert panel.save_state() == {"target": "local", "interval": 1, "window_seconds": 300}
@@ -278,6 +305,27 @@ def test_target_switch_releases_shared_streams_without_stopping_them(
     sources.unregister("lab")
     qtbot.waitUntil(lambda: panel.target_combo.count() == 1)
     assert panel.target == "local"
+
+
+def test_refresh_never_overlaps_a_running_inventory_read(qtbot, panel, sources):
+    reads = []
+
+    def counted_runner():
+        reads.append(True)  # one runner per inventory read
+        return LocalRunner()
+
+    sources.register("counted", HardwareSource(
+        counted_runner, lambda s: IntervalStream(read_local_frame, s)))
+    panel.set_target("counted")
+    for _ in range(5):  # F5 held down while the first read is still running
+        panel.refresh_inventory()
+    qtbot.waitUntil(
+        lambda: panel.inventory.value("System", "Hostname") == socket.gethostname(),
+        timeout=30000,
+    )
+    assert len(reads) == 1
+    panel.refresh_inventory()  # the read is done: Refresh reads again at once
+    qtbot.waitUntil(lambda: len(reads) == 2, timeout=30000)
 
 
 def test_shutdown_removes_its_topics(panel, poller):

@@ -31,6 +31,12 @@ def test_proc_stat_many_cores():
     assert stat.total.total == sum(c.total for c in stat.cores.values())
 
 
+def test_proc_stat_core_numbers_beyond_linux_limits_are_rejected():
+    # A core number sizes the per-core tuple: a hostile one must not allocate billions.
+    with pytest.raises(ParseError, match="out of range"):
+        proc.parse_proc_stat("cpu  1 0 0 1\ncpu4000000000 1 0 0 1\n")
+
+
 @pytest.mark.parametrize("name, columns", [("proc_stat-2.6.18", 8), ("proc_stat-2.4", 4)])
 def test_proc_stat_old_kernels(name, columns):
     stat = proc.parse_proc_stat(read(DERIVED / name))

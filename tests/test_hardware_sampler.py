@@ -177,6 +177,19 @@ def test_core_hotplug():
     assert back.cpu_per_core[0] == 50.0 and math.isnan(back.cpu_per_core[1])
 
 
+def test_an_offline_core_leaves_a_gap_not_a_shift():
+    def stat(*cores):
+        lines = [f"cpu{n} {u} 0 0 {i} 0 0 0 0 0 0" for n, u, i in cores]
+        return "cpu  1 0 0 1 0 0 0 0 0 0\n" + "\n".join(lines) + "\nintr 0\n"
+
+    frames = [
+        {"/proc/uptime": "1.0 0\n", "/proc/stat": stat((0, 0, 0), (1, 0, 0), (2, 0, 0))},
+        {"/proc/uptime": "2.0 0\n", "/proc/stat": stat((0, 10, 90), (2, 80, 20))},
+    ]
+    cores = feed_all(frames)[1].cpu_per_core
+    assert cores[0] == 10.0 and math.isnan(cores[1]) and cores[2] == 80.0
+
+
 def test_reboot_restarts_rates():
     first, second, third = recorded_frames("debian12-kvm/frames.txt")
     rebooted = {**third, "/proc/uptime": "3.50 1.00\n"}

@@ -35,3 +35,18 @@ def test_curves_are_shown_relative_to_now_and_y_fits_the_peak(qtbot):
     (x_min, x_max), (y_min, y_max) = plot.getPlotItem().viewRange()
     assert (x_min, x_max) == (-60.0, 0.0)
     assert (y_min, y_max) == (0.0, 1000.0)
+
+
+def test_live_plot_settings_keep_redraws_cheap(qtbot):
+    plot = make_time_plot("cpu", units="%", y_range=(0.0, 100.0))
+    qtbot.addWidget(plot)
+    curves = CurveSet(plot)
+    first = curves.curve("total")
+    assert curves.curve("total") is first  # created once, then reused
+    item = plot.getPlotItem()
+    assert item.clipToViewMode()
+    assert item.downsampleMode() == (1, True, "peak")
+    assert first.opts["clipToView"] and first.opts["autoDownsample"]
+    assert first.opts["downsampleMethod"] == "peak"
+    assert first.opts["skipFiniteCheck"]
+    assert first.opts["pen"].width() == 1

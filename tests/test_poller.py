@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 import gc
+import os
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QLabel
 
 from app.poller import MAX_BACKOFF, Poller, backoff_delay
-from views.data_age import DataAgeLabel
+from views.data_age import STALE_STYLE, DataAgeLabel
 
 
 @pytest.fixture
@@ -64,6 +68,19 @@ def test_a_slow_call_is_never_run_twice_at_once(qtbot, poller):
     assert poller.skipped_ticks("slow") > 0
     assert calls.max_running == 1
     assert 2 <= len(calls.times) <= 5  # bounded by duration, not by the 50 ms interval
+
+
+def test_poll_now_skips_backoff_but_never_overlaps_a_running_call(qtbot, poller):
+    calls = Calls(duration=0.3, fail_until=1)
+    errors = []
+    poller.error_raised.connect(lambda topic, exc: errors.append(exc))
+    poller.add_poll("inventory", calls, interval=60)
+    poller.poll_now("inventory")  # the first call is still running: skipped
+    qtbot.waitUntil(lambda: len(errors) == 1)
+    assert len(calls.times) == 1 and poller.skipped_ticks("inventory") == 1
+    poller.poll_now("inventory")  # after a failure: runs at once despite the backoff
+    qtbot.waitUntil(lambda: len(calls.times) == 2, timeout=2000)
+    assert calls.max_running == 1
 
 
 def test_failures_back_off(qtbot, poller):
@@ -182,10 +199,40 @@ def test_remove_closes_the_stream_and_stops_its_thread(qtbot, poller):
     poller.add_stream("host", lambda: stream)
     qtbot.waitUntil(lambda: got == ["first"])
     poller.remove("host")
-    assert stream.closed.is_set()
     assert "host" not in poller.topics()
+    qtbot.waitUntil(stream.closed.is_set, timeout=3000)
     qtbot.waitUntil(
         lambda: not any(t.name == "stream:host" for t in threading.enumerate()), timeout=3000
+    )
+
+
+class StuckCloseStream(ListStream):
+    """A stream whose close() hangs, as an SSH channel close does on a dead link."""
+
+    def __init__(self, items):
+        super().__init__(items)
+        self.may_close = threading.Event()
+
+    def close(self):
+        self.may_close.wait(10)
+        super().close()
+
+
+def test_remove_never_waits_for_a_hanging_close(qtbot, poller):
+    stream = StuckCloseStream(["first", "second"])
+    got = []
+    poller.snapshot_ready.connect(lambda topic, item: got.append(item))
+    poller.add_stream("dead-link", lambda: stream)
+    qtbot.waitUntil(lambda: got == ["first", "second"])
+    poller.remove("dead-link")
+    # Had remove() closed the stream itself, it would have returned only after close().
+    assert not stream.closed.is_set()
+    assert "dead-link" not in poller.topics()
+    stream.may_close.set()
+    qtbot.waitUntil(stream.closed.is_set, timeout=3000)
+    qtbot.waitUntil(
+        lambda: not any(t.name.endswith(":dead-link") for t in threading.enumerate()),
+        timeout=3000,
     )
 
 
@@ -206,7 +253,8 @@ def test_a_shared_stream_runs_until_its_last_owner_releases_it(qtbot, poller):
     poller.release("host", hardware)  # a second release by the same owner changes nothing
     assert "host" in poller.topics()
     poller.release("host", overview)
-    assert "host" not in poller.topics() and opened[0].closed.is_set()
+    assert "host" not in poller.topics()
+    qtbot.waitUntil(opened[0].closed.is_set, timeout=3000)
     assert len(opened) == 1  # the second ensure_stream shared the running stream
 
 
@@ -261,10 +309,33 @@ def test_data_age_label_marks_stale_after_three_intervals(qtbot):
     now[0] = 103.5
     label.refresh()
     assert label.is_stale and label.property("stale") is True
-    assert label.text().startswith("STALE")
+    assert label.text().startswith("STALE") and label.styleSheet() == STALE_STYLE
     label.mark_error("connection refused")
     assert "connection refused" in label.text()
     label.set_interval(2.0)  # 3.5 s is fresh for a 2 s interval
-    assert not label.is_stale
+    assert not label.is_stale and label.styleSheet() == ""
     label.mark_updated()
     assert label.text() == "updated 0 s ago"
+
+
+_QUIT_WITH_A_STUCK_CALL = """
+import sys, threading, time
+sys.path.insert(0, {root!r})
+from PySide6.QtCore import QCoreApplication
+from app.poller import Poller
+app = QCoreApplication([])
+poller = Poller()
+started = threading.Event()
+poller.add_poll("dead-host", lambda: (started.set(), time.sleep(600)), interval=60)
+assert started.wait(10)
+poller.shutdown()
+print("quitting", flush=True)
+"""
+
+
+def test_a_stuck_call_does_not_keep_the_process_alive_after_shutdown():
+    # A call blocked on a dead host when the user quits: the process must still end.
+    code = _QUIT_WITH_A_STUCK_CALL.format(root=str(Path(__file__).resolve().parent.parent))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+    assert (proc.returncode, proc.stdout) == (0, "quitting\n"), proc.stderr

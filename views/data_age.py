@@ -7,6 +7,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel
 
 STALE_AFTER_INTERVALS = 3
+STALE_STYLE = "color: #c0392b; font-weight: bold;"
 
 
 class DataAgeLabel(QLabel):
@@ -53,20 +54,26 @@ class DataAgeLabel(QLabel):
     @property
     def is_stale(self) -> bool:
         """True once 3 intervals have passed without fresh data."""
-        age = self.age
+        return self._is_stale(self.age)
+
+    def _is_stale(self, age: float | None) -> bool:
         return age is not None and age > STALE_AFTER_INTERVALS * self._interval
 
     def refresh(self) -> None:
         """Redraw the text and colour from the current age."""
         age = self.age
+        stale = self._is_stale(age)
         if age is None:
             text = "waiting for data…"
-        elif self.is_stale:
+        elif stale:
             text = f"STALE: no data for {age:.0f} s"
         else:
             text = f"updated {age:.0f} s ago"
         if self._error:
             text += f" — {self._error}"
         self.setText(text)
-        self.setProperty("stale", self.is_stale)
-        self.setStyleSheet("color: #c0392b; font-weight: bold;" if self.is_stale else "")
+        if self.property("stale") is not stale:
+            # Setting a style sheet re-polishes the widget: only when staleness flips,
+            # not on every tick of the one-second timer.
+            self.setProperty("stale", stale)
+            self.setStyleSheet(STALE_STYLE if stale else "")

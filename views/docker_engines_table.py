@@ -13,6 +13,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 
 from services.docker.engines import EngineTarget
 from services.docker.model import EngineInfo
+from views.graph_view import plain_tooltip
 
 NOT_CONNECTED = "not connected"
 CONNECTING = "connecting"
@@ -72,10 +73,6 @@ class EnginesTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._rows = rows
         self.endResetModel()
-
-    def targets(self) -> list[EngineTarget]:
-        """The engines offered, in row order."""
-        return [row.target for row in self._rows]
 
     def target_at(self, row: int) -> EngineTarget | None:
         """The engine of a row, or None."""
@@ -154,7 +151,7 @@ class EnginesTableModel(QAbstractTableModel):
         column = index.column()
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == STATE and row.error:
-                return row.error
+                return plain_tooltip(row.error)  # the message may quote engine or host data
             if column == LAST_EVENT and row.last_event_at is not None:
                 return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(row.last_event_at))
             return None

@@ -133,6 +133,7 @@ class DockerNetworksPanel(QWidget):
         self._ticker.start()
         self.age_label = DataAgeLabel(QUIET_IS_FINE)
         self.age_label.setObjectName("dataAgeLabel")
+        self.age_label.setTextFormat(Qt.TextFormat.PlainText)  # errors may quote engine data
         self.png_button = QPushButton("Export PNG…", objectName="exportPngButton")
         self.svg_button = QPushButton("Export SVG…", objectName="exportSvgButton")
         bar = QHBoxLayout()

@@ -53,7 +53,7 @@ def topology_graph(snapshot: DockerNetworksSnapshot) -> Graph:
             edges.append(GraphEdge(HOST_ID, network_node_id(net.id), net.bridge_name))
     shown = {n.id for n in networks}
     for container in snapshot.containers:
-        attachments = [a for a in container.attachments if a.network_id in shown]
+        attachments = [a for a in container.attachments if a.is_connected and a.network_id in shown]
         if not attachments:
             continue
         kind = container.kind_description

@@ -180,10 +180,6 @@ class GraphView(QGraphicsView):
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
 
     # -- content -------------------------------------------------------------
-    def set_layout(self, layout: Layout) -> None:
-        """Use another layout function from the next set_graph() on."""
-        self._layout = layout
-
     def set_graph(self, graph: Graph) -> None:
         """Replace the drawing; the selected node stays selected if it still exists."""
         selected = self.selected_node()

@@ -38,6 +38,24 @@ def _busiest(first: dict[str, float], second: dict[str, float]) -> list[str]:
     return sorted(set(first) | set(second), key=lambda name: (-total(name), name))
 
 
+def _temperature_series(sample: HardwareSample) -> dict[str, float]:
+    """Sensor values by "chip label"; repeated names are numbered, not merged.
+
+    Chip names repeat on real machines (two NVMe drives are both "nvme Composite", two
+    sockets both have a "coretemp Core 0"); the sampler lists sensors in hwmon order,
+    so the numbering stays with the same sensor from sample to sample.
+    """
+    values: dict[str, float] = {}
+    for t in sample.temperatures:
+        name = key = f"{t.chip} {t.label}"
+        copy = 1
+        while key in values:
+            copy += 1
+            key = f"{name} #{copy}"
+        values[key] = t.celsius
+    return values
+
+
 def sample_series(sample: HardwareSample) -> dict[str, dict[str, float]]:
     """Split one sample into named values per plot, leaving out non-finite values.
 
@@ -50,7 +68,7 @@ def sample_series(sample: HardwareSample) -> dict[str, dict[str, float]]:
         "cores": {f"cpu{i}": v for i, v in enumerate(sample.cpu_per_core)},
         "network": {},
         "disk": {},
-        "temperatures": {f"{t.chip} {t.label}": t.celsius for t in sample.temperatures},
+        "temperatures": _temperature_series(sample),
     }
     if sample.memory is not None:
         mem = sample.memory

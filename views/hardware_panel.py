@@ -1,10 +1,11 @@
 """Hardware panel: inventory and live plots of one target (the local machine or a host).
 
-Topics and ownership: for target T the panel listens to "hardware.inventory:T" (a slow
-poll) and "hardware.sample:T" (a stream). Another panel or the SSH manager may already
-run the same topics; the panel then only listens. It removes only the topics it started
-itself, and a topic it re-scheduled (Refresh, a new interval) counts as started by it
-from then on; a new interval thus applies to everyone listening to that stream.
+Topics and ownership: for target T the panel uses "hardware.inventory:T" (a slow poll)
+and "hardware.sample:T" (a stream), and claims each as one of its owners. A stream the
+SSH manager or another panel already runs is shared, not restarted; switching target or
+closing only releases the panel's claims, and the poller stops a topic once its last
+owner let go. Refresh reads the inventory at once but never beside a read still running;
+a new interval re-opens the stream, so it applies to everyone listening to it.
 """
 from __future__ import annotations
 
@@ -60,6 +61,10 @@ class HardwarePanel(QWidget):
         self._context = context
         self._poller = context.poller
         self._target: str | None = None
+        # A restored target that is not registered yet: SSH hosts are read after the
+        # first paint, so the saved host is shown once it appears, unless the user
+        # picked another target first.
+        self._restored_target: str | None = None
         self._interval = DEFAULT_INTERVAL
         self._window = DEFAULT_WINDOW
         self._owned: set[str] = set()
@@ -153,6 +158,10 @@ class HardwarePanel(QWidget):
 
     def set_target(self, name: str) -> None:
         """Show another target, releasing the old target's topics."""
+        self._restored_target = None
+        self._show_target(name)
+
+    def _show_target(self, name: str) -> None:
         if name == self._target or name not in self._context.hardware.targets():
             return
         self._stop_topics()
@@ -187,10 +196,13 @@ class HardwarePanel(QWidget):
         self.charts.set_window(seconds)
 
     def refresh_inventory(self) -> None:
-        """Read the inventory of the current target again now."""
+        """Read the inventory of the current target again now, unless a read is running."""
         if self._target is None or self._closed:
             return
         topic = inventory_topic(self._target)
+        if topic in self._poller.topics():
+            self._poller.poll_now(topic)
+            return
         self._poller.add_poll(topic, self._context.hardware.inventory_call(self._target),
                               INVENTORY_INTERVAL, owner=self)
         self._owned.add(topic)
@@ -201,7 +213,7 @@ class HardwarePanel(QWidget):
                 "window_seconds": self._window}
 
     def restore_state(self, state: dict) -> None:
-        """Apply a saved state; unknown targets and out-of-range values are ignored."""
+        """Apply a saved state; a target not registered yet is shown once it is."""
         if not isinstance(state, dict):
             return
         window = _as_int(state.get("window_seconds"))
@@ -213,6 +225,8 @@ class HardwarePanel(QWidget):
         target = state.get("target")
         if isinstance(target, str):
             self.set_target(target)
+            if self._target != target:
+                self._restored_target = target
 
     def shutdown(self) -> None:
         """Stop the topics this panel started and stop listening to the poller."""
@@ -227,14 +241,13 @@ class HardwarePanel(QWidget):
     def _start_topics(self) -> None:
         if not self._target_wanted():
             return
-        if inventory_topic(self._target) not in self._poller.topics():
-            self.refresh_inventory()
+        self.refresh_inventory()
         self._start_stream(replace=False)
 
     def _target_wanted(self) -> bool:
         # A host the user disconnected stays disconnected (only an explicit Refresh
         # reaches it); a closed panel starts nothing.
-        ssh = getattr(self._context, "ssh", None)
+        ssh = self._context.ssh
         remote_ok = ssh is None or ssh.wants_stream(self._target)
         return not self._closed and (self._target == LOCAL or remote_ok)
 
@@ -295,10 +308,12 @@ class HardwarePanel(QWidget):
         self.target_combo.clear()
         self.target_combo.addItems(targets)
         self.target_combo.blockSignals(False)
-        if self._target in targets:
+        if self._restored_target in targets:
+            self.set_target(self._restored_target)
+        elif self._target in targets:
             self._select_combo_text(self._target)
         else:
-            self.set_target(LOCAL if LOCAL in targets else targets[0])
+            self._show_target(LOCAL if LOCAL in targets else targets[0])
 
     def _select_combo_text(self, name: str) -> None:
         self.target_combo.blockSignals(True)

@@ -6,6 +6,9 @@ both fingerprints and explains how to fix known_hosts, and it has no override bu
 """
 from __future__ import annotations
 
+import html
+import shlex
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
@@ -131,7 +134,7 @@ class ChangedHostKeyDialog(QDialog):
         files = "".join(f"<br><tt>{_escape(f)}</tt>" for f in known_hosts_files)
         self.fix_label = QLabel(
             "If you know why the key changed, remove the old key and connect again: run "
-            f"<tt>ssh-keygen -R {_escape(_host_text(host, port))}</tt>, or delete the line "
+            f"<tt>ssh-keygen -R {_escape(shlex.quote(_host_text(host, port)))}</tt>, or delete the line "
             f"for this host from the known_hosts file that holds it:{files}"
         )
         self.fix_label.setWordWrap(True)
@@ -144,4 +147,4 @@ class ChangedHostKeyDialog(QDialog):
 
 def _escape(text: str) -> str:
     """Host names come from config files and hosts: show them as text, never as markup."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return html.escape(text, quote=False)

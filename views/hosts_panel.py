@@ -210,7 +210,6 @@ class HostsPanel(QWidget):
         self.table.doubleClicked.connect(self._open_in_hardware)
         self.table.selectionModel().selectionChanged.connect(self._update_actions)
         layout.addWidget(self.table)
-        self._dialog: QDialog | None = None
         this = weakref.ref(self)
         self._manager.hosts_changed.connect(self._reload)
         self._manager.host_state_changed.connect(
@@ -275,7 +274,6 @@ class HostsPanel(QWidget):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._save_edit(host, dialog.entry()))
         dialog.open()
-        self._dialog = dialog
         return dialog
 
     def _save_edit(self, original: HostEntry | None, entry: HostEntry) -> None:
@@ -300,7 +298,6 @@ class HostsPanel(QWidget):
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.accepted.connect(lambda: self._manager.remove_host(host.name))
         box.open()
-        self._dialog = box
 
     def connect_selected(self) -> None:
         """Connect the selected host now."""

@@ -7,6 +7,7 @@ hardware panel.
 """
 from __future__ import annotations
 
+import html
 import time
 import weakref
 
@@ -68,7 +69,7 @@ class HostCard(QFrame):
         self.status_state = ""
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        self.title_label = QLabel(f"<b>{_escape(name)}</b>")
+        self.title_label = QLabel(f"<b>{html.escape(name, quote=False)}</b>")
         self.status_label = QLabel("waiting for data…")
         self.values_label = QLabel("")
         self.status_label.setWordWrap(True)
@@ -249,10 +250,6 @@ class OverviewPanel(QWidget):
         for name in self.cards:
             self._poller.release(sample_topic(name), self)
         self._poller.snapshot_ready.disconnect(self._on_snapshot)
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 PANEL = PanelSpec(

@@ -91,35 +91,48 @@ class DockerEngineClient:
         self._pids: dict[str, int] = {}
         self._inner_links: dict = {}
         self._closed = threading.Event()
+        self._api_lock = threading.Lock()
 
     @property
     def api(self) -> Any:
-        """The SDK's low-level APIClient, connected on first use."""
-        if self._api is None:
-            self._api = self._connect()
-        return self._api
+        """The SDK's low-level APIClient, connected on first use; refused once closed."""
+        self._refuse_if_closed()
+        api = self._api
+        if api is not None:
+            return api
+        api = self._connect()
+        with self._api_lock:
+            if not self._closed.is_set():
+                self._api = api
+                return api
+        api.close()  # close() ran while this connected: nobody else would close it
+        raise TargetUnavailable(f"docker engine {self.target.name}: closed")
+
+    def _refuse_if_closed(self) -> None:
+        # A snapshot still running on the stream's thread when close() is called must
+        # not open a new API client (or dial a new channel) that nobody would close.
+        if self._closed.is_set():
+            raise TargetUnavailable(f"docker engine {self.target.name}: closed")
 
     def _connect(self) -> Any:
         import docker  # heavy: imported only once an engine is actually used
 
-        try:
-            if self.target.dialer is not None:
-                from services.docker.dial import dialed_api_client
+        if self.target.dialer is not None:
+            from services.docker.dial import dialed_api_client
 
-                api = dialed_api_client(self._dial, self._timeout)
-            else:
-                api = docker.APIClient(base_url=self.target.url, version="auto", timeout=self._timeout)
-            self._version = api.version()
+            api = self._call("connect", dialed_api_client, self._dial, self._timeout)
+        else:
+            api = self._call("connect", docker.APIClient, base_url=self.target.url,
+                             version="auto", timeout=self._timeout)
+        try:
+            self._version = self._call("version", api.version)
         except ServiceError:
-            raise  # e.g. an SSH host-key error: the app reacts to its type
-        except Exception as exc:  # noqa: BLE001 - SDK, requests, SSH and socket errors alike
-            raise TargetUnavailable(f"docker engine {self.target.name}: {_reason(exc)}") from exc
+            api.close()  # its pool may hold an open channel
+            raise
         return api
 
     def _dial(self) -> Any:
-        # Same reason as _RunnerUntilClosed: no new channel once the client is closed.
-        if self._closed.is_set():
-            raise TargetUnavailable(f"docker engine {self.target.name}: closed")
+        self._refuse_if_closed()
         return self.target.dialer()
 
     def engine_info(self, state: str = "running", last_event_at: float | None = None) -> EngineInfo:
@@ -235,12 +248,13 @@ class DockerEngineClient:
     def close(self) -> None:
         """Close the HTTP session; later dials and host commands are refused."""
         self._closed.set()
-        if self._api is not None:
+        with self._api_lock:
+            api, self._api = self._api, None
+        if api is not None:
             try:
-                self._api.close()
+                api.close()
             except Exception:  # noqa: BLE001 - closing is best effort
                 pass
-            self._api = None
 
 
 def collect_snapshot(target: EngineTarget) -> DockerNetworksSnapshot:

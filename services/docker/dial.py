@@ -7,6 +7,7 @@ reached without a second SSH connection and without the SDK's own SSH client.
 from __future__ import annotations
 
 import queue
+import weakref
 from typing import Any, Callable
 
 DIALED_BASE_URL = "http://dialed-engine:2375"
@@ -21,12 +22,18 @@ def dialed_api_client(dial: Callable[[], Any], timeout: float) -> Any:
     from docker.transport.basehttpadapter import BaseHTTPAdapter
     from docker.utils import version_lt
 
+    # Every channel dialed, idle or in use: a streaming response (the event stream) holds
+    # its channel outside the pool, and the SDK cannot cancel a stream over a channel,
+    # so closing the client must close them all, or the channel and its reader leak.
+    dialed: weakref.WeakSet = weakref.WeakSet()
+
     class DialedConnection(urllib3.connection.HTTPConnection):
         """An HTTP connection over one dialed socket-like channel."""
 
         def connect(self) -> None:
             """Dial instead of opening a TCP connection."""
             sock = dial()
+            dialed.add(sock)
             sock.settimeout(self.timeout if isinstance(self.timeout, (int, float)) else None)
             self.sock = sock
 
@@ -63,14 +70,20 @@ def dialed_api_client(dial: Callable[[], Any], timeout: float) -> Any:
             return self.pools["pool"]
 
         def close(self) -> None:
-            """Close the pool's channels."""
+            """Close every channel, pooled or still held by a response."""
             for pool in self.pools.values():
                 pool.close()
+            for channel in list(dialed):
+                channel.close()
             super().close()
 
     api = docker.APIClient(base_url=DIALED_BASE_URL, version=MIN_API_VERSION, timeout=timeout)
     api.mount(DIALED_BASE_URL, DialedAdapter())
-    server = api.version(api_version=False)
+    try:
+        server = api.version(api_version=False)
+    except BaseException:
+        api.close()  # the pool may hold a dialed channel
+        raise
     server_api = str(server.get("ApiVersion", MIN_API_VERSION))
     default = docker.constants.DEFAULT_DOCKER_API_VERSION
     # The SDK has no public setter for a version learnt after construction.

@@ -4,7 +4,8 @@ Opening the stream subscribes to events first and only then takes the resync
 snapshot, so a change made in between is never missed. After that, each relevant
 event (or a burst of them, coalesced for a few tens of milliseconds) yields a fresh
 snapshot: when the host can be inspected, first one with the engine's data only
-(cheap, so the change paints at once) and then one with veths and NAT re-read. When the engine goes away the event stream ends and iteration raises
+(cheap, so the change paints at once) and then one with veths and NAT re-read.
+When the engine goes away the event stream ends and iteration raises
 TargetUnavailable; the poller reports it (the panel turns stale) and reopens the
 stream with backoff, which resyncs.
 """

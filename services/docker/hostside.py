@@ -51,7 +51,10 @@ def map_host_sides(
     """Pair each endpoint with its host veth.
 
     The container's interface is found by the endpoint's MAC address; its peer index
-    (`link_index`, the iflink) is the ifindex of the host end of the veth pair.
+    (`link_index`, the iflink) is the ifindex of the host end of the veth pair. An
+    ifindex is only unique within one namespace, so the host end must point back at
+    the container's interface: a host that is not the engine's (another namespace)
+    then reads as "no veth found" instead of naming an unrelated interface.
     """
     by_index = {link.ifindex: link for link in host_links}
     sides: dict[tuple[str, str], HostSide] = {}
@@ -65,7 +68,7 @@ def map_host_sides(
                 continue
             inside = by_mac.get(att.mac.lower()) if att.mac else None
             host = by_index.get(inside.peer_ifindex) if inside else None
-            if host is None:
+            if host is None or host.peer_ifindex != inside.ifindex:
                 sides[key] = HostSide("no veth found")
                 continue
             _, stp_state = bridge_ports.get(host.name, ("", ""))

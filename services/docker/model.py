@@ -29,16 +29,26 @@ class IpamPool:
 
 
 @dataclass(frozen=True)
-class Endpoint:
-    """A container's attachment to one network, as the engine reports it."""
+class Addresses:
+    """Where a container sits on one network: its IPs, MAC and the engine's endpoint id."""
 
-    network_id: str
-    container_id: str
-    container_name: str
     ipv4: str = ""
     ipv6: str = ""
     mac: str = ""
     endpoint_id: str = ""
+
+    def addresses(self) -> Addresses:
+        """Just the addresses, to carry them from one view of an attachment to another."""
+        return Addresses(self.ipv4, self.ipv6, self.mac, self.endpoint_id)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Endpoint(Addresses):
+    """A container's attachment to one network, from the network's point of view."""
+
+    network_id: str
+    container_id: str
+    container_name: str
 
 
 @dataclass(frozen=True)
@@ -101,16 +111,17 @@ class PortBinding:
     host_port: int | None = None
 
 
-@dataclass(frozen=True)
-class ContainerAttachment:
+@dataclass(frozen=True, kw_only=True)
+class ContainerAttachment(Addresses):
     """One network a container sits on, from the container's point of view."""
 
     network_name: str
     network_id: str
-    ipv4: str = ""
-    ipv6: str = ""
-    mac: str = ""
-    endpoint_id: str = ""
+
+    @property
+    def is_connected(self) -> bool:
+        """True while the engine has an endpoint for it (a stopped container has none)."""
+        return bool(self.endpoint_id)
 
 
 @dataclass(frozen=True)
@@ -149,7 +160,6 @@ class HostLink:
     master: str = ""
     peer_ifindex: int | None = None
     mac: str = ""
-    link_kind: str = ""
 
 
 @dataclass(frozen=True)

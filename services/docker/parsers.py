@@ -155,6 +155,7 @@ def _parse_container(item: Any, source: str) -> Container:
     cid = _str(item.get("Id"), source, "Id")
     if not cid:
         raise ParseError(source, "container without Id")
+    settings = _dict(item.get("NetworkSettings"), source, "NetworkSettings")
     if "Names" in item:  # list form
         names = _list(item.get("Names"), source, "Names")
         name = _str(names[0], source, "Names[0]") if names else ""
@@ -168,9 +169,7 @@ def _parse_container(item: Any, source: str) -> Container:
         state_obj = _dict(item.get("State"), source, "State")
         state = _str(state_obj.get("Status"), source, "State.Status")
         pid = _int(state_obj.get("Pid"), source, "State.Pid") or None
-        settings = _dict(item.get("NetworkSettings"), source, "NetworkSettings")
         ports = _ports_from_inspect(settings.get("Ports"), source)
-    settings = _dict(item.get("NetworkSettings"), source, "NetworkSettings")
     attachments = []
     for net_name, net in _dict(settings.get("Networks"), source, "Networks").items():
         net = _dict(net, source, "network settings")
@@ -340,7 +339,6 @@ def parse_ip_link(text: str, source: str = "ip -j link") -> tuple[HostLink, ...]
                 master=_str(item.get("master"), source, "master"),
                 peer_ifindex=_int(item.get("link_index"), source, "link_index"),
                 mac=_str(item.get("address"), source, "address"),
-                link_kind=_str(item.get("link_type"), source, "link_type"),
             )
         )
     return tuple(links)

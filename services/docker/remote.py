@@ -56,10 +56,13 @@ class _DialStdio:
 
         pool = self.get_pool()
         transport = pool.transport(self.target)
+        channel = None
         try:
             channel = transport.open_session(timeout=DIAL_TIMEOUT)
             channel.exec_command(self.command)
         except Exception as exc:  # noqa: BLE001 - paramiko, EOF and socket errors alike
+            if channel is not None:
+                channel.close()
             error = Unreachable(
                 f"{self.target.name}: cannot open a channel to docker: {exc or type(exc).__name__}")
             pool.mark_failed(self.target.name, error, transport)

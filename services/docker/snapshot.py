@@ -8,22 +8,22 @@ from services.docker.model import Container, DockerNetworksSnapshot, Endpoint, N
 
 
 def merge_endpoints(networks: Iterable[Network], containers: Iterable[Container]) -> tuple[Network, ...]:
-    """Networks whose endpoints include every container attachment that names them.
+    """Networks whose endpoints include every connected container attachment naming them.
 
     `GET /networks` leaves Containers empty, so the attachments reported by the
     containers are the source of truth; entries only network inspect knows are kept.
+    A stopped container keeps its attachments but has no endpoint, as in network inspect.
     """
     by_network: dict[str, dict[str, Endpoint]] = {}
     for container in containers:
         for att in container.attachments:
+            if not att.is_connected:
+                continue
             by_network.setdefault(att.network_id, {})[container.id] = Endpoint(
                 network_id=att.network_id,
                 container_id=container.id,
                 container_name=container.name,
-                ipv4=att.ipv4,
-                ipv6=att.ipv6,
-                mac=att.mac,
-                endpoint_id=att.endpoint_id,
+                **vars(att.addresses()),
             )
     merged = []
     for network in networks:

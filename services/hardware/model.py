@@ -121,7 +121,7 @@ class HardwareSample:
     timestamp: float
     interval: float
     cpu_percent: float
-    cpu_per_core: tuple[float, ...]
+    cpu_per_core: tuple[float, ...]  # index = core number; NaN for a core that is offline
     memory: MemorySample | None
     load_average: tuple[float, float, float] | None
     net_rx_bps: dict[str, float]

@@ -17,6 +17,7 @@ from services.hardware.model import MemorySample, Temperature
 R = TypeVar("R")
 
 SECTOR_BYTES = 512  # /proc/diskstats counts 512-byte sectors whatever the device's block size
+MAX_CPUS = 8192  # the largest CONFIG_NR_CPUS Linux allows
 
 
 def guarded(source: str) -> Callable[[Callable[..., R]], Callable[..., R]]:
@@ -91,8 +92,8 @@ def parse_proc_stat(text: str) -> CpuStat:
             total = _cpu_times(fields)
         else:
             core = counter(name[3:])
-            if core in cores:
-                raise ValueError(f"cpu{core} listed twice")
+            if core in cores or core >= MAX_CPUS:
+                raise ValueError(f"cpu{core} listed twice or out of range")
             cores[core] = _cpu_times(fields)
     if total is None:
         raise ParseError("/proc/stat", "no cpu line")

@@ -99,9 +99,12 @@ class HardwareSampler:
         if "cpu" in counters:
             before, after = counters["cpu"][0].counters, counters["cpu"][1]
             cpu_total = _percent(before.total, after.total)
+            # Indexed by core number: an offline core (hotplug) is a NaN gap, so the
+            # cores after it keep their own numbers.
             cpu_cores = tuple(
-                _percent(before.cores[n], times) if n in before.cores else NAN
-                for n, times in sorted(after.cores.items())
+                _percent(before.cores[n], after.cores[n])
+                if n in before.cores and n in after.cores else NAN
+                for n in range(max(after.cores, default=-1) + 1)
             )
         net_rx, net_tx = self._part_rates(counters, "net", now)
         disk_read, disk_write = self._part_rates(counters, "disk", now)

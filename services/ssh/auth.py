@@ -113,12 +113,15 @@ class Authenticator:
         except (paramiko.SSHException, ValueError, OSError) as exc:
             log.info("%s: skipping identity %s: %s", self.target.name, path, exc)
             return None
-        remembered = self._remembered("passphrase")
+        # A passphrase belongs to one key file: remembered per file, so trying it on
+        # another encrypted identity never makes it forgotten.
+        kind = f"passphrase {path}"
+        remembered = self._remembered(kind)
         if remembered is not None:
             key = self._decrypt(path, remembered)
             if key is not None:
                 return key
-            self._forget("passphrase")
+            self._forget(kind)
         for _ in range(MAX_TRIES):
             answer = self.prompter.ask_secret(SecretPrompt(self.target.name, "passphrase", path))
             if answer is None:
@@ -126,7 +129,7 @@ class Authenticator:
             key = self._decrypt(path, answer.secret)
             if key is not None:
                 if answer.remember:
-                    self._remember("passphrase", answer.secret)
+                    self._remember(kind, answer.secret)
                 return key
         return None
 

@@ -35,8 +35,11 @@ def _name_matches(name: str, pattern: str) -> bool:
     if pattern.startswith("|1|"):
         from paramiko.hostkeys import HostKeys
 
-        salt = pattern.split("|")[2]
-        return HostKeys.hash_host(name, salt) == pattern
+        # A damaged hash or salt (paramiko asserts on it) is a line that names no host.
+        try:
+            return HostKeys.hash_host(name, pattern.split("|")[2]) == pattern
+        except (AssertionError, ValueError, IndexError):
+            return False
     # OpenSSH patterns know only * and ?; brackets, as in "[host]:port", are literal.
     regex = re.escape(pattern.lower()).replace(r"\*", ".*").replace(r"\?", ".")
     return re.fullmatch(regex, name.lower()) is not None

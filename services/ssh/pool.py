@@ -24,7 +24,7 @@ from typing import Callable
 
 from services.errors import TargetUnavailable
 from services.ssh.auth import Authenticator
-from services.ssh.errors import HostKeyChanged, HostKeyUnknown, Unreachable
+from services.ssh.errors import AuthFailed, HostKeyChanged, HostKeyUnknown, Unreachable
 from services.ssh.known_hosts import CHANGED, MATCH, HostKeyStore, fingerprint_sha256
 from services.ssh.prompts import HostKeyDecision, HostKeyPrompt, Prompter
 from services.ssh.targets import SshTarget, immediate_jump
@@ -63,8 +63,6 @@ def _quiet_paramiko() -> None:
 
 def state_for_error(exc: BaseException) -> ConnectionState:
     """The connection state an error puts a host in."""
-    from services.ssh.errors import AuthFailed
-
     if isinstance(exc, HostKeyUnknown):
         return ConnectionState.HOSTKEY_UNKNOWN
     if isinstance(exc, HostKeyChanged):
@@ -116,7 +114,9 @@ class SshPool:
                 self._drop(host)
             if host.pending is None:
                 if host.last_exc is not None and time.monotonic() < host.retry_at:
-                    raise host.last_exc
+                    # A fresh traceback each time: re-raising the stored error as it is
+                    # would grow its traceback by a few frames on every refused call.
+                    raise host.last_exc.with_traceback(None)
                 host.pending = Future()
                 starter = True
             else:
@@ -139,11 +139,13 @@ class SshPool:
     def mark_failed(self, name: str, exc: BaseException, transport=None) -> None:
         """Report that the host's connection broke (stream or command timed out, EOF...).
 
-        With transport given, a late report about an already replaced transport is ignored.
+        With transport given, a report about a transport that is no longer the host's
+        (already dropped, reported by another stream, or replaced) is ignored, so one
+        broken link counts as one failure for the backoff.
         """
         with self._lock:
             host = self._hosts.get(name)
-            if host is None or (transport is not None and host.transport not in (None, transport)):
+            if host is None or (transport is not None and host.transport is not transport):
                 return
             self._drop(host)
             if host.connected_at and time.monotonic() - host.connected_at >= HEALTHY_AFTER:

@@ -19,6 +19,15 @@ from services.ssh.targets import SshTarget
 MAX_OUTPUT = 16 * 1024 * 1024
 
 
+def session_refused(name: str, exc) -> CommandFailed:
+    """The host answered but refused one more session (e.g. sshd MaxSessions).
+
+    The shared transport is healthy, so this is not a reason to drop it and break every
+    other panel's channel on the host.
+    """
+    return CommandFailed(f"{name}: the host refused a new session: {exc.text}")
+
+
 class SshRunner:
     """Runs argv lists on an SSH host through the pool's shared transport."""
 
@@ -35,6 +44,8 @@ class SshRunner:
         transport = self.pool.transport(self.target)
         try:
             channel = transport.open_session(timeout=timeout)
+        except paramiko.ChannelException as exc:
+            raise session_refused(self.name, exc) from exc
         except (paramiko.SSHException, EOFError, OSError) as exc:
             error = Unreachable(f"{self.name}: cannot open a session: {exc or type(exc).__name__}")
             self.pool.mark_failed(self.name, error, transport)

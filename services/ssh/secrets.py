@@ -12,7 +12,10 @@ log = logging.getLogger(__name__)
 
 
 def secret_key(kind: str, user: str, host: str, port: int) -> str:
-    """The keyring entry name for one secret, e.g. 'password:root@db1:22'."""
+    """The keyring entry name for one secret, e.g. 'password:root@db1:22'.
+
+    kind is "password" or "passphrase <key file>".
+    """
     return f"{kind}:{user}@{host}:{port}"
 
 

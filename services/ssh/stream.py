@@ -3,7 +3,7 @@
 The remote side is services.hardware.frames.stream_command: a constant shell loop that
 prints one frame per interval, so a sample costs the host a few file reads instead of
 a new session. A link that dies silently (no RST, no FIN) is detected by the absence
-of frames: no complete frame for DEAD_AFTER = max(3 * interval, 10 s) raises
+of frames: no complete frame for dead_after(interval) = max(3 * interval, 10 s) raises
 Unreachable and drops the host's transport, so the next open reconnects.
 """
 from __future__ import annotations
@@ -18,6 +18,7 @@ from services.errors import CommandFailed, ParseError
 from services.hardware.frames import Frame, FrameDecoder, stream_command
 from services.ssh.errors import Unreachable
 from services.ssh.pool import SshPool
+from services.ssh.runner import session_refused
 from services.ssh.targets import SshTarget
 
 
@@ -91,6 +92,8 @@ class SshFrameStream:
         try:
             channel = transport.open_session(timeout=dead_after(self.interval))
             channel.exec_command(self.command)
+        except paramiko.ChannelException as exc:
+            raise session_refused(self.target.name, exc) from exc
         except (paramiko.SSHException, EOFError, OSError) as exc:
             if channel is not None:
                 channel.close()

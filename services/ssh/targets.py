@@ -3,7 +3,9 @@
 paramiko's SSHConfig does the matching and token expansion (~, %h, %u in IdentityFile)
 but ignores ``Include``; includes are expanded here, textually and in place, before
 the text reaches the parser. Relative include paths are taken from ~/.ssh, as OpenSSH
-does for the user's config.
+does for the user's config. As in OpenSSH, the lines after an Include still belong to
+the Host or Match block that held it, even when the included file opened blocks of its
+own: the enclosing block's header is repeated after the included text.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ MAX_INCLUDE_DEPTH = 16
 MAX_JUMP_DEPTH = 8
 _INCLUDE = re.compile(r"^\s*include(?:\s*=\s*|\s+)(.+)$", re.IGNORECASE)
 _HOST = re.compile(r"^\s*host(?:\s*=\s*|\s+)(.+)$", re.IGNORECASE)
+_BLOCK = re.compile(r"^\s*(?:host|match)(?:\s*=\s*|\s+)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -61,9 +64,12 @@ def expand_includes(path: Path, depth: int = 0) -> str:
     except OSError as exc:
         raise ParseError(str(path), exc.strerror or str(exc)) from exc
     out = []
+    block = "Host *"  # before any Host or Match line, options apply to every host
     for line in text.splitlines():
         match = _INCLUDE.match(line)
         if not match:
+            if _BLOCK.match(line):
+                block = line
             out.append(line)
             continue
         try:
@@ -77,14 +83,16 @@ def expand_includes(path: Path, depth: int = 0) -> str:
             for included in sorted(glob.glob(pattern)):
                 if os.path.isfile(included):
                     out.append(expand_includes(Path(included), depth + 1))
+        out.append(block)
     return "\n".join(out) + "\n"
 
 
-def _parse_config(path: Path):
+def _parse_config(path: Path, text: str | None = None):
+    """paramiko's SSHConfig over the config at path (text: its includes, already expanded)."""
     import paramiko
 
     try:
-        return paramiko.SSHConfig.from_file(io.StringIO(expand_includes(path)))
+        return paramiko.SSHConfig.from_file(io.StringIO(expand_includes(path) if text is None else text))
     except paramiko.ssh_exception.ConfigParseError as exc:
         raise ParseError(str(path), str(exc)) from exc
 
@@ -92,8 +100,9 @@ def _parse_config(path: Path):
 def load_config_targets(path: Path | None = None) -> list[SshTarget]:
     """Return a target for every concrete Host alias of the config (wildcards skipped)."""
     path = Path(path) if path is not None else default_config_path()
+    text = expand_includes(path)
     aliases: list[str] = []
-    for line in expand_includes(path).splitlines():
+    for line in text.splitlines():
         match = _HOST.match(line)
         if not match:
             continue
@@ -104,7 +113,7 @@ def load_config_targets(path: Path | None = None) -> list[SshTarget]:
         for name in names:
             if not any(ch in name for ch in "*?!") and name not in aliases:
                 aliases.append(name)
-    config = _parse_config(path)
+    config = _parse_config(path, text)
     return [_resolve(alias, config, 0) for alias in aliases]
 
 

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from services.docker.client import collect_snapshot
-from services.docker.engines import engine_for_url
+from services.docker.client import DockerEngineClient, collect_snapshot
+from services.docker.engines import EngineTarget, engine_for_url
 from services.docker.events import DockerEventStream
 from services.docker.hostside import HostInspector
-from services.docker.model import NOT_PERMITTED, VISIBLE
+from services.docker.model import NOT_PERMITTED, NOT_VISIBLE, VISIBLE
 from services.errors import TargetUnavailable
 from services.runner import LocalRunner
-from tests.docker.conftest import run_container
+from tests.docker.conftest import event_readers, run_container
 
 PWNED = Path("/tmp/cluster-lab-docker-pwned")
 
@@ -114,6 +114,7 @@ def test_event_stream_resyncs_on_connect_and_disconnect(dockerd, engine, unique)
     dockerd.docker("network", "create", "--subnet", "10.77.22.0/24", net)
     name = unique("ev")
     run_container(dockerd, name)
+    readers_before = event_readers()
     stream = DockerEventStream(engine)
     items, errors = [], []
     reader = threading.Thread(target=_consume, args=(stream, items, errors), daemon=True)
@@ -148,6 +149,7 @@ def test_event_stream_resyncs_on_connect_and_disconnect(dockerd, engine, unique)
         stream.close()
         reader.join(5)
     assert not reader.is_alive() and not errors
+    assert _wait(lambda: not event_readers() - readers_before, 5), "event reader left running"
 
 
 def test_event_stream_ends_when_dockerd_stops_and_a_new_one_resyncs(dockerd, engine):
@@ -181,3 +183,67 @@ def _wait(predicate, timeout):
             return True
         time.sleep(0.02)
     return bool(predicate())
+
+
+def test_engine_without_an_inspectable_host_says_not_visible(dockerd, unique):
+    # A TCP or context engine on another machine has no host runner: nothing is guessed.
+    net = unique("blind-net")
+    dockerd.docker("network", "create", "--subnet", "10.77.23.0/24", net)
+    run_container(dockerd, unique("blind"), "--network", net, "-p", "127.0.0.1::80")
+    snap = collect_snapshot(EngineTarget("blind", dockerd.url))
+    network = _by_name(snap)[net]
+    (endpoint,) = network.endpoints
+    assert snap.host_status == NOT_VISIBLE and snap.nat.status == NOT_VISIBLE
+    assert snap.host_side(network.id, endpoint.container_id).text == NOT_VISIBLE
+    assert snap.nat_for(network) == ((), ())
+
+
+def test_a_closed_client_opens_no_new_connection(dockerd, engine):
+    client = DockerEngineClient(engine)
+    assert client.snapshot().engine.version
+    client.close()
+    # A snapshot racing close() on the stream's thread must not reconnect (and leak).
+    with pytest.raises(TargetUnavailable, match="closed"):
+        client.snapshot()
+    assert client._api is None
+
+
+def test_shell_metacharacters_in_a_network_name_stay_data(dockerd, engine):
+    evil = f"x;touch {PWNED}&&$(touch {PWNED})"
+    dockerd.docker("network", "create", "--subnet", "10.77.24.0/24", evil)
+    run_container(dockerd, "evil-net-box", "--network", evil)
+    snap = collect_snapshot(engine)
+    net = _by_name(snap)[evil]
+    assert net.bridge_name == "br-" + net.id[:12]
+    assert snap.host_side(net.id, net.endpoints[0].container_id).status == VISIBLE
+    assert not PWNED.exists()
+
+
+def test_a_stopped_container_has_no_endpoint(dockerd, engine, unique):
+    from views.docker_topology import container_node_id, topology_graph
+
+    net, name = unique("stop-net"), unique("stopped")
+    dockerd.docker("network", "create", "--subnet", "10.77.25.0/24", net)
+    run_container(dockerd, name, "--network", net)
+    dockerd.docker("stop", "-t", "0", name)
+    snap = collect_snapshot(engine)
+    # Like `docker network inspect`: the attachment is remembered, the endpoint is gone.
+    assert _by_name(snap)[net].endpoints == ()
+    stopped = next(c for c in snap.containers if c.name == name)
+    assert stopped.state == "exited" and [a.network_name for a in stopped.attachments] == [net]
+    assert container_node_id(stopped.id) not in {n.id for n in topology_graph(snap).nodes}
+
+
+def test_sudo_n_reads_the_host_side_or_is_not_permitted(dockerd, unique):
+    net = unique("sudo-net")
+    dockerd.docker("network", "create", "--subnet", "10.77.26.0/24", net)
+    run_container(dockerd, unique("sudo-box"), "--network", net, "-p", "127.0.0.1::80")
+    # root's sudo -n never prompts: nsenter and iptables-save run through it.
+    snap = collect_snapshot(engine_for_url(dockerd.url, ("sudo", "-n")))
+    network = _by_name(snap)[net]
+    assert snap.host_side(network.id, network.endpoints[0].container_id).status == VISIBLE
+    assert snap.nat.status == VISIBLE and len(snap.nat_for(network)[0]) == 1
+    # A user sudo would ask for a password: -n refuses at once, shown as 'not permitted'.
+    nobody_sudo = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "sudo", "-n")
+    nat = HostInspector(LocalRunner(), nobody_sudo).read_nat()
+    assert nat.status == NOT_PERMITTED and "password" in nat.reason

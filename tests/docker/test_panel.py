@@ -27,7 +27,7 @@ def panel(qtbot, engine):
     qtbot.addWidget(widget)
     assert widget.engine is None  # nothing connects before the panel is painted
     widget.show()
-    qtbot.waitUntil(lambda: widget.engine is not None, timeout=2000)
+    qtbot.waitUntil(lambda: widget.engine is not None, timeout=5000)
     yield widget
     widget.shutdown()
     poller.shutdown()
@@ -119,13 +119,13 @@ def test_engines_table_shows_state_version_and_ticking_last_event(panel, engine,
     created_at = time.time()
     dockerd.docker("network", "create", "--subnet", "10.77.33.0/24", "event-net")
     qtbot.waitUntil(lambda: (panel.engines.engine_row(engine.name).last_event_at or 0) > (before or 0)
-                    and "event-net" in {n.name for n in panel.snapshot.networks}, timeout=2000)
+                    and "event-net" in {n.name for n in panel.snapshot.networks}, timeout=5000)
     last = panel.engines.engine_row(engine.name).last_event_at
     assert abs(last - created_at) < 5  # the create event's own time, from the engine
     first_text = panel.engines.text(engine.name, LAST_EVENT)
     assert first_text.endswith(" s ago")
     # No further event: only the clock moves the text on.
-    qtbot.waitUntil(lambda: panel.engines.text(engine.name, LAST_EVENT) != first_text, timeout=3000)
+    qtbot.waitUntil(lambda: panel.engines.text(engine.name, LAST_EVENT) != first_text, timeout=5000)
     assert panel.engines.engine_row(engine.name).last_event_at == last
     assert panel.engines.text(engine.name, LAST_EVENT).endswith(" s ago")
 
@@ -205,3 +205,33 @@ def test_time_since_last_event_reads_naturally():
     assert format_since(59.4) == "59 s ago"
     assert format_since(61) == "1 min ago"
     assert format_since(7300) == "2 h ago"
+
+
+def test_markup_in_a_network_name_is_shown_verbatim(panel, dockerd, qtbot):
+    evil = f"<b>net</b><img src=x>;$(touch {PWNED})"
+    dockerd.docker("network", "create", "--subnet", "10.77.34.0/24", evil)
+    run_container(dockerd, "markup-box")
+    dockerd.docker("network", "connect", evil, "markup-box")  # `run --network` would parse the '='
+    qtbot.waitUntil(lambda: _endpoints(panel, evil) == {"markup-box"}, timeout=5000)
+    assert _cell(panel, evil, "Name") == evil
+    net = next(n for n in panel.snapshot.networks if n.name == evil)
+    bus = panel.graph.node_items()[network_node_id(net.id)]
+    assert bus._label.text().startswith(evil)
+    assert "&lt;img src=x&gt;" in bus.toolTip() and "<img" not in bus.toolTip()
+    panel.select_network(net.id)
+    assert f"Network {evil}" in panel.details.texts()
+    # Error texts may quote engine data too: the age label never renders markup.
+    assert panel.age_label.textFormat() == Qt.TextFormat.PlainText
+    assert not PWNED.exists()
+
+
+def test_an_engine_error_tooltip_is_escaped():
+    from services.docker.engines import engine_for_url
+    from views.docker_engines_table import EnginesTableModel
+
+    model = EnginesTableModel()
+    target = engine_for_url("unix:///x.sock")
+    model.set_engines([(target, "x")])
+    model.mark_error(target.name, "<img src=x> $(id)")
+    tip = model.index(0, STATE).data(Qt.ItemDataRole.ToolTipRole)
+    assert "&lt;img src=x&gt; $(id)" in tip and "<img" not in tip

@@ -47,7 +47,7 @@ def test_inventory_host_engine_shares_the_hardware_transport(
     panel = DockerNetworksPanel(app_context, [engine], remote_socket=str(dockerd.socket))
     qtbot.addWidget(panel)
     panel.show()
-    qtbot.waitUntil(lambda: panel.engine is engine, timeout=2000)
+    qtbot.waitUntil(lambda: panel.engine is engine, timeout=5000)
     assert panel.engines.rowCount() == 1
 
     with qtbot.waitSignal(manager.hosts_changed, timeout=10_000):
@@ -114,7 +114,7 @@ def test_remote_engine_asks_about_an_unknown_host_key_in_the_app_dialog(
     panel = DockerNetworksPanel(app_context, [engine], remote_socket=str(dockerd.socket))
     qtbot.addWidget(panel)
     panel.show()
-    qtbot.waitUntil(lambda: panel.engine is engine, timeout=2000)
+    qtbot.waitUntil(lambda: panel.engine is engine, timeout=5000)
     remote = f"ssh:{host.name}"
     with qtbot.waitSignal(manager.prompter.prompt_opened, timeout=CONNECT_TIMEOUT_MS) as opened:
         panel.engines_table.selectRow(panel.engines.row_of(remote))

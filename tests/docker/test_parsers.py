@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from services.docker.events import event_time, is_relevant
 from services.docker.hostside import map_host_sides
-from services.docker.model import VISIBLE, DockerNetworksSnapshot, EngineInfo, NatTable
+from services.docker.model import VISIBLE, DockerNetworksSnapshot, EngineInfo, HostLink, NatTable
 from services.docker.parsers import (
     load_json,
     parse_bridge_link,
@@ -121,6 +121,17 @@ def test_host_side_pairs_each_endpoint_with_its_veth():
     assert sides[(b.network_id, web.id)].bridge == "br-d654047a27e5"
     plain = next(c for c in containers if c.name == "plain")
     assert sides[(plain.attachments[0].network_id, plain.id)].status == "not visible"
+
+
+def test_host_side_needs_the_host_end_to_point_back():
+    # The same ifindex in another namespace (an SSH host that does not run the engine)
+    # is an unrelated interface: it must not be reported as the endpoint's veth.
+    containers = parse_containers(load_json(read("container_inspect.json"), "x"))
+    web = next(c for c in containers if c.name == "web")
+    inner = {web.id: (VISIBLE, parse_ip_link(read("container_ip_link_web.json")))}
+    unrelated = (HostLink(11, "eth0", "up"), HostLink(13, "veth-other", "up", "br0", 99))
+    sides = map_host_sides([web], unrelated, {}, inner)
+    assert {side.status for side in sides.values()} == {"no veth found"}
 
 
 def test_snapshot_json_from_recorded_parts():

@@ -13,7 +13,7 @@ from services.docker.client import collect_snapshot
 from services.docker.events import DockerEventStream
 from services.docker.remote import dial_stdio_argv, ssh_engine
 from services.ssh.targets import resolve_target
-from tests.docker.conftest import run_container
+from tests.docker.conftest import event_readers, run_container
 from tests.ssh.helpers import NeverPrompter
 
 
@@ -47,6 +47,7 @@ def test_remote_snapshot_and_events_share_one_transport(
     assert snap.host_status == "ok"
     assert snap.host_side(net.id, net.endpoints[0].container_id).status == "no veth found"
 
+    readers_before = event_readers()
     stream = DockerEventStream(engine)
     items, errors, arrivals = [], [], []
 
@@ -80,6 +81,12 @@ def test_remote_snapshot_and_events_share_one_transport(
         stream.close()
         reader.join(10)
     assert not reader.is_alive() and not errors
+    # The SDK cannot cancel a stream over a channel: closing must still end the event
+    # reader and its channel (and the remote dial-stdio), or each reconnect leaks them.
+    deadline = time.monotonic() + 5
+    while event_readers() - readers_before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not event_readers() - readers_before
 
 
 def test_cli_snapshot_of_a_remote_engine(dockerd, ssh_testbed, ssh_hosts, ssh_home):  # noqa: F811
@@ -106,3 +113,31 @@ def test_cli_snapshot_of_a_remote_engine(dockerd, ssh_testbed, ssh_hosts, ssh_ho
     (ssh_home / ".ssh" / "known_hosts").write_text("")
     refused = subprocess.run(argv, cwd=root, env=env, capture_output=True, text=True, timeout=60)
     assert refused.returncode == 3 and len(refused.stderr.strip().splitlines()) == 1
+
+
+def test_remote_engine_on_its_own_host_shows_veths_and_nat(dockerd, engine_ssh_host, ssh_pool_factory):
+    # Here the SSH host is the machine running the engine: the host side read over SSH
+    # must name the real veths and the real NAT rules, as for a local engine.
+    from pathlib import Path
+
+    from services.docker.model import VISIBLE
+
+    dockerd.docker("network", "create", "--subnet", "10.77.43.0/24", "ssh-nat-net")
+    run_container(dockerd, "ssh-nat-box", "--network", "ssh-nat-net", "--ip", "10.77.43.5",
+                  "-p", "127.0.0.1::80")
+    pool = ssh_pool_factory(NeverPrompter())
+    engine = ssh_engine(pool, resolve_target(engine_ssh_host), remote_socket=str(dockerd.socket))
+    assert engine.privilege_prefix == ()  # root: no sudo
+    try:
+        snap = collect_snapshot(engine)
+        net = next(n for n in snap.networks if n.name == "ssh-nat-net")
+        (endpoint,) = net.endpoints
+        side = snap.host_side(net.id, endpoint.container_id)
+        assert snap.host_status == VISIBLE and side.status == VISIBLE
+        assert Path(f"/sys/class/net/{side.veth}/master").resolve().name == net.bridge_name
+        dnat, masq = snap.nat_for(net)
+        assert [(r.host_ip, r.to_ip, r.to_port) for r in dnat] == [("127.0.0.1", "10.77.43.5", 80)]
+        assert [r.source for r in masq] == ["10.77.43.0/24"]
+        assert pool.transport_count(engine_ssh_host) == 1
+    finally:
+        pool.close_all()

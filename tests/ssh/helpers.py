@@ -59,3 +59,20 @@ def accepted_lines(host) -> list[str]:
     """sshd's log lines for successful logins ('Accepted publickey/password for ...')."""
     lines = host.log_path.read_text(errors="replace").splitlines()
     return [l for l in lines if "Accepted publickey for" in l or "Accepted password for" in l]
+
+
+def login_attempts_logged(host, start: int, timeout: float = 5.0) -> list[str]:
+    """Signs of a login attempt in the host's sshd log after byte start (empty: none).
+
+    Read once sshd has logged the connection's end. sshd names the user as soon as any
+    method, even "none", is tried, so an empty list means no credential was offered.
+    """
+    ended = ("Connection closed", "Connection reset", "Disconnected from", "Received disconnect")
+    offered = ("authenticating user", "publickey", "password", "invalid user", "accepted")
+
+    def since() -> str:
+        return host.log_path.read_bytes()[start:].decode(errors="replace")
+
+    if not wait_for(lambda: any(mark in since() for mark in ended), timeout):
+        raise AssertionError(f"sshd logged no end of the connection:\n{since()}")
+    return [word for word in offered if word in since().lower()]

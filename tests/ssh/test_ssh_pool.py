@@ -154,3 +154,45 @@ def test_command_on_a_dead_link_marks_the_host_unreachable(ssh_testbed, ssh_host
         assert pool.transport_count(host.name) == 0
     finally:
         host.link_up()
+
+
+def test_a_refused_session_keeps_the_shared_transport_and_its_stream(
+        ssh_testbed, ssh_host_factory, ssh_home, ssh_pool_factory):
+    from services.ssh.stream import SshFrameStream
+
+    host = ssh_host_factory(sshd_options=("MaxSessions=1",))
+    ssh_testbed.write_ssh_config(ssh_home, hosts=[host], known=True)
+    pool = ssh_pool_factory(NeverPrompter())
+    target = resolve_target(host.name)
+    frames = iter(SshFrameStream(pool, target, 0.5))
+    try:
+        next(frames)  # the stream holds the host's only session
+        with pytest.raises(CommandFailed, match="refused a new session"):
+            SshRunner(pool, target).run(["true"])
+        assert pool.state(host.name) == (ConnectionState.CONNECTED, None)
+        next(frames)  # the stream goes on over the same transport
+        assert pool.transport_count(host.name) == 1
+    finally:
+        frames.close()
+
+
+def test_backoff_is_jittered_and_capped_at_30_s(ssh_home, ssh_pool_factory):
+    import socket
+
+    from services.ssh.targets import SshTarget
+
+    with socket.socket() as probe:  # a loopback port that refuses connections
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    target = SshTarget("closed-port", "127.0.0.1", port, "root")
+    first_delays = []
+    for _ in range(20):
+        pool = ssh_pool_factory(NeverPrompter())
+        with pytest.raises(Unreachable, match="refused"):
+            pool.transport(target)
+        first_delays.append(pool.next_retry_delay(target.name))
+    assert all(0.7 < d <= 1.0 for d in first_delays)
+    assert max(first_delays) - min(first_delays) > 0.05  # jittered: hosts do not retry in step
+    for _ in range(12):
+        pool.mark_failed(target.name, Unreachable("still down"))
+    assert 22 < pool.next_retry_delay(target.name) <= 30.0

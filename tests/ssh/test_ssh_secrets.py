@@ -81,3 +81,25 @@ def test_password_remembered_when_ticked_and_forgotten_when_stale(
     stale = ScriptedPrompter(HostKeyDecision.ACCEPT_ONCE, [SecretAnswer(ssh_testbed.password, remember=False)])
     SshRunner(ssh_pool_factory(stale, KeyringSecrets()), target).run(["true"])
     assert len(stale.secret_prompts) == 1 and entry not in store.items
+
+
+def test_a_remembered_passphrase_belongs_to_its_key_file(
+        use_keyring, ssh_testbed, ssh_hosts, ssh_home, ssh_pool_factory, tmp_path):
+    from tests.ssh.testbed import keygen
+
+    store = use_keyring(MemoryKeyring())
+    host = ssh_hosts[0]
+    key = str(ssh_testbed.encrypted_key)
+    other = str(keygen(tmp_path / "other_encrypted", passphrase="another passphrase"))
+    remember = ScriptedPrompter(HostKeyDecision.ACCEPT_ONCE, [SecretAnswer(ssh_testbed.passphrase, remember=True)])
+    SshRunner(ssh_pool_factory(remember, KeyringSecrets()),
+              SshTarget("enc", host.address, 22, "root", (key,), True)).run(["true"])
+    assert list(store.items.values()) == [ssh_testbed.passphrase]
+
+    # The other encrypted key comes first: its prompt is cancelled, and the remembered
+    # passphrase, which does not open it, must still open the right key and stay stored.
+    both = ScriptedPrompter(HostKeyDecision.ACCEPT_ONCE)
+    SshRunner(ssh_pool_factory(both, KeyringSecrets()),
+              SshTarget("enc", host.address, 22, "root", (other, key), True)).run(["true"])
+    assert [(p.kind, p.detail) for p in both.secret_prompts] == [("passphrase", other)]
+    assert list(store.items.values()) == [ssh_testbed.passphrase]

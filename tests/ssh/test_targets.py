@@ -123,3 +123,15 @@ def test_any_destination_text_resolves_or_is_a_parse_error(text):
     except ParseError:
         return
     assert host and (port is None or 0 < port < 65536)
+
+
+def test_lines_after_an_include_stay_in_the_enclosing_block(home, tmp_path):
+    # OpenSSH restores the block that held the Include once the included file ends.
+    (home / ".ssh" / "block.conf").write_text("Host inner\n    HostName 10.3.0.2\n")
+    config = tmp_path / "config"
+    config.write_text("Include block.conf\nPort 2200\n\n"
+                      "Host outer\n    Include block.conf\n    User alice\n")
+    outer, inner = resolve_target("outer", config), resolve_target("inner", config)
+    assert (outer.user, outer.port) == ("alice", 2200)
+    assert (inner.hostname, inner.user, inner.port) == ("10.3.0.2", None, 2200)
+    assert [t.name for t in load_config_targets(config)] == ["inner", "outer"]

@@ -66,6 +66,10 @@ def test_changed_key_dialog_escapes_markup_in_host_names(qtbot):
     dialog = ChangedHostKeyDialog("<b>x</b>", 22, "ssh-ed25519", FP, FP)
     qtbot.addWidget(dialog)
     assert "&lt;b&gt;x&lt;/b&gt;" in dialog.fix_label.text()
+    hostile = ChangedHostKeyDialog("$(touch /tmp/x)", 2222, "ssh-ed25519", FP, FP)
+    qtbot.addWidget(hostile)
+    # The suggested command is safe to paste into a shell.
+    assert "ssh-keygen -R '[$(touch /tmp/x)]:2222'" in hostile.fix_label.text()
 
 
 def test_secret_dialog_remember_is_opt_in_and_needs_a_keyring(qtbot):

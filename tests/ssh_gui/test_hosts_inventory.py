@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from services.errors import ParseError
 from services.hosts_inventory import (
     SCHEMA_VERSION,
     HostEntry,
@@ -175,3 +176,16 @@ def test_ssh_config_hosts_are_merged_read_only_and_can_be_adopted(tmp_path):
     assert again.target("web").proxy_jump[0].user == "ops"  # the hop resolved via ssh_config
     again.remove("db")  # un-adopts; the row stays
     assert again.get("db").group == ""
+
+
+def test_a_proxy_jump_loop_between_app_hosts_is_a_parse_error(tmp_path):
+    inv = HostsInventory(tmp_path / "hosts.json", ssh_config_path=tmp_path / "none")
+    inv.add(HostEntry("a", "10.0.0.1", proxy_jump=("b",)))
+    inv.add(HostEntry("b", "10.0.0.2", proxy_jump=("a",)))
+    inv.add(HostEntry("c", "10.0.0.3", proxy_jump=("c",)))
+    with pytest.raises(ParseError, match="a -> b -> a"):
+        inv.target("a")
+    with pytest.raises(ParseError, match="c -> c"):
+        inv.target("c")
+    inv.update("b", HostEntry("b", "10.0.0.2"))
+    assert [h.name for h in inv.target("a").proxy_jump] == ["b"]
