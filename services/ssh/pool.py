@@ -3,7 +3,8 @@
 Every panel, stream and CLI call of one process gets its transport here, so a host sees
 at most one TCP connection from the app. Concurrent callers for a host wait on the same
 connect attempt. The host key is verified on the bare transport, before any credential
-is offered; there is no AutoAddPolicy or WarningPolicy anywhere.
+is offered; no paramiko missing-host-key policy is ever installed, so an unknown key
+is only trusted after the prompter's answer.
 
 Backoff: after a failure the pool refuses new attempts for that host until a jittered,
 doubling delay (about 1 s up to 30 s) has passed, re-raising the last error instead, so
