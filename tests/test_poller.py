@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QLabel
 
-from app.poller import MAX_BACKOFF, Poller, backoff_delay
+from app.poller import GIL_SWITCH_INTERVAL, MAX_BACKOFF, Poller, backoff_delay
 from views.data_age import STALE_STYLE, DataAgeLabel
 
 
@@ -339,3 +339,14 @@ def test_a_stuck_call_does_not_keep_the_process_alive_after_shutdown():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60, env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
     assert (proc.returncode, proc.stdout) == (0, "quitting\n"), proc.stderr
+
+
+def test_a_poller_keeps_the_gil_switch_interval_short():
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(0.005)
+    try:
+        poller = Poller()
+        assert sys.getswitchinterval() <= GIL_SWITCH_INTERVAL
+        poller.shutdown()
+    finally:
+        sys.setswitchinterval(previous)
