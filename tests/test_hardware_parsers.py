@@ -198,7 +198,7 @@ def test_df_recorded_gnu_and_busybox():
     posix = tools.parse_df(read(BUSYBOX / "df-kP.txt"), 1024)
     assert [(f.source, f.mountpoint, f.size_bytes) for f in wrapped] == [
         (f.source, f.mountpoint, f.size_bytes) for f in posix]
-    assert wrapped[3].source == "model_tools_unavailable" and wrapped[3].size_bytes == 4096
+    assert wrapped[3].source == "vendor_tools_ro" and wrapped[3].size_bytes == 4096
 
 
 def test_mounts_unescapes_octal():
