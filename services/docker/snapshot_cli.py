@@ -41,18 +41,11 @@ def collect(args: argparse.Namespace) -> dict[str, Any]:
     prefix = SUDO if args.sudo else ()
     if args.host:
         from services.docker.remote import ssh_engine
-        from services.ssh.known_hosts import HostKeyStore
-        from services.ssh.pool import SshPool
-        from services.ssh.prompts import BatchPrompter
-        from services.ssh.targets import resolve_target
+        from services.ssh.snapshot import batch_connection
 
-        target = resolve_target(args.host)
-        pool = SshPool(HostKeyStore(), BatchPrompter(accept_new=args.accept_new))
-        try:
-            engine = ssh_engine(pool, target, args.remote_socket, prefix if args.sudo else None)
+        with batch_connection(args.host, args.accept_new) as (pool, target):
+            engine = ssh_engine(pool, target, args.remote_socket, prefix or None)
             return snapshot_to_dict(collect_snapshot(engine))
-        finally:
-            pool.close_all()
     from services.docker.engines import engine_for_url, local_engines
 
     engine = engine_for_url(args.engine, prefix) if args.engine else local_engines(privilege_prefix=prefix)[0]
