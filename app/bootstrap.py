@@ -52,6 +52,29 @@ def _no_display() -> bool:
     )
 
 
+def close_on_sigint(window) -> tuple:
+    """Make Ctrl+C close the window as the user would; returns what must stay alive.
+
+    Python's default handler raises KeyboardInterrupt into whatever code the GUI thread
+    runs next, possibly between taking and releasing a lock, which once left the app
+    hanging at shutdown. Here the handler only schedules window.close(), and a wakeup
+    socket watched by the event loop makes it run even while the loop is idle.
+    """
+    import signal
+    import socket
+
+    from PySide6.QtCore import QSocketNotifier, QTimer
+
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    signal.set_wakeup_fd(writer.fileno())
+    signal.signal(signal.SIGINT, lambda *_: QTimer.singleShot(0, window.close))
+    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, window)
+    notifier.activated.connect(lambda: reader.recv(4096))
+    return reader, writer, notifier
+
+
 def run_gui(screenshot: Path | None = None) -> int:
     """Open the main window and run the event loop; with `screenshot`, save a PNG and exit."""
     if _no_display():
@@ -111,6 +134,7 @@ def run_gui(screenshot: Path | None = None) -> int:
         if screenshot is not None:
             ScreenshotTaker(window, screenshot, SCREENSHOT_TIMEOUT_S)
         window.show()
+        sigint = close_on_sigint(window)  # noqa: F841 - kept alive while the loop runs
         # Logged from inside the event loop: from here on Ctrl+C and a window close
         # end the app through closeEvent, which saves the layout.
         QTimer.singleShot(0, lambda: log.info(
